@@ -1,0 +1,34 @@
+/**
+ * Strongroom's public library API. Named exports only.
+ *
+ * @example
+ * ```ts
+ * import { initStrongroom } from 'strongroom'
+ * const lake = await initStrongroom({ root: './lake', passphrase: process.env.PASS })
+ * await lake.ingest('customers.csv', { dataset: 'crm.customers' })
+ * ```
+ */
+export { createStrongroom, initStrongroom, Strongroom } from './strongroom.js'
+export type { StrongroomOptions, InitOptions } from './strongroom.js'
+export { StrongroomError, isStrongroomError, ERROR_CODES } from './errors.js'
+export type { ErrorCode, ErrorIssue, StrongroomErrorOptions } from './errors.js'
+export { parseDatasetName, formatDatasetName } from './core/names.js'
+export type { DatasetName } from './core/names.js'
+export type { ColumnSchema, ColumnType, DatasetSchema } from './core/schema.js'
+export type { CellValue, RecordBatch } from './core/batch.js'
+export type {
+  LakeConfig,
+  CatalogConfig,
+  ObjectStoreConfig,
+  KeyProviderConfig,
+  EngineConfig,
+} from './config/config.js'
+export type { IngestOptions, IngestResult, IngestFormat, IngestMode } from './lake/ingest.js'
+export type { ReadOptions, ReadToFileResult, OutputFormat } from './lake/read.js'
+export type { DatasetSummary, DatasetDescription, VersionSummary } from './lake/describe.js'
+export type { RotateResult, KeyStatus } from './lake/keys.js'
+export type { GcOptions, GcResult, DoctorResult, DoctorProblem } from './lake/maintenance.js'
+export type { OperationOptions, ProgressEvent } from './lake/context.js'
+export type { Catalog } from './catalog/catalog.js'
+export type { ObjectStore, ObjectInfo } from './storage/object-store.js'
+export type { KeyProvider, WrappedKey } from './keys/key-provider.js'

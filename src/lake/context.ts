@@ -1,0 +1,44 @@
+import type { Catalog } from '../catalog/catalog.js'
+import type { LakeConfig } from '../config/config.js'
+import type { DuckDbEngine } from '../formats/duckdb-engine.js'
+import type { KeyProvider } from '../keys/key-provider.js'
+import type { ObjectStore } from '../storage/object-store.js'
+import type { KeyManager } from './key-manager.js'
+import { StrongroomError } from '../errors.js'
+
+/**
+ * What every lake operation works with: the ports (never the adapters behind them), the
+ * processing engine and the key manager. Built once by the composition root.
+ */
+export interface LakeContext {
+  readonly config: LakeConfig
+  readonly catalog: Catalog
+  readonly store: ObjectStore
+  readonly keyProvider: KeyProvider
+  readonly keys: KeyManager
+  readonly engine: DuckDbEngine
+  /** Who the operations run as (local mode: the OS user, see docs/threat-model.md). */
+  readonly principal: string
+}
+
+/** Progress of a long operation, for progress bars. */
+export interface ProgressEvent {
+  readonly phase: 'ingest' | 'read' | 'rotate' | 'doctor' | 'gc'
+  /** Units done (input bytes for ingest, files otherwise). */
+  readonly done: number
+  /** Units in all, when known. */
+  readonly total?: number
+}
+
+/** Options shared by long operations. */
+export interface OperationOptions {
+  readonly signal?: AbortSignal
+  readonly onProgress?: (event: ProgressEvent) => void
+}
+
+/** Throws `ERR_OPERATION_ABORTED` when the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) {
+    throw new StrongroomError('ERR_OPERATION_ABORTED', 'Operation aborted; nothing was committed')
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Read: catalog version → files → decrypt (envelope, in memory) → DuckDB over anonymous
+ * in-memory files → batches or an output file. This is the one path to the data; there
+ * is no other way to the files.
+ */
+import type { FileRecord } from '../catalog/catalog.js'
+import type { RecordBatch } from '../core/batch.js'
+import { formatDatasetName } from '../core/names.js'
+import { StrongroomError } from '../errors.js'
+import { decryptStream, fileAad } from '../keys/envelope.js'
+import { collect } from '../lib/streams.js'
+import { throwIfAborted, type LakeContext, type OperationOptions } from './context.js'
+import { requireDataset, requireVersion } from './datasets.js'
+
+/** Options for {@link readBatches} and {@link readToFile}. */
+export interface ReadOptions extends OperationOptions {
+  /** A version number; the current version when omitted. */
+  readonly version?: number
+  /** Columns to return, in this order; all when omitted. */
+  readonly columns?: readonly string[]
+  /** At most this many rows. */
+  readonly limit?: number
+}
+
+/** Output formats for {@link readToFile}. */
+export type OutputFormat = 'csv' | 'jsonl' | 'parquet'
+
+/** What a read to a file wrote. */
+export interface ReadToFileResult {
+  readonly dataset: string
+  readonly version: number
+  readonly rows: number
+  readonly bytes: number
+}
+
+/** Decrypts one data file into memory, verifying every segment. */
+export async function decryptFile(ctx: LakeContext, file: FileRecord, signal?: AbortSignal): Promise<Buffer> {
+  const dek = await ctx.keys.dek(file.datasetId, file.id, file.kekVersion, file.wrappedDek)
+  try {
+    const ciphertext = await ctx.store.get(file.objectKey, signal === undefined ? {} : { signal })
+    return await collect(
+      decryptStream(ciphertext, {
+        dek,
+        aad: fileAad({ datasetId: file.datasetId, version: file.createdVersion, fileId: file.id }),
+      }),
+    )
+  } finally {
+    dek.fill(0)
+  }
+}
+
+async function* plaintextFiles(
+  ctx: LakeContext,
+  files: readonly FileRecord[],
+  options: ReadOptions,
+): AsyncIterable<Uint8Array> {
+  let done = 0
+  for (const f of files) {
+    throwIfAborted(options.signal)
+    yield await decryptFile(ctx, f, options.signal)
+    done += 1
+    options.onProgress?.({ phase: 'read', done, total: files.length })
+  }
+}
+
+async function plan(ctx: LakeContext, dataset: string, options: ReadOptions) {
+  const ds = await requireDataset(ctx, dataset)
+  const v = await requireVersion(ctx, ds, options.version)
+  if (options.columns !== undefined) {
+    const known = new Set(v.schema.columns.map((c) => c.name))
+    const missing = options.columns.filter((c) => !known.has(c))
+    if (missing.length > 0)
+      throw new StrongroomError('ERR_COLUMN_NOT_FOUND', `Unknown column(s): ${missing.join(', ')}`, {
+        details: { dataset: formatDatasetName(ds) },
+      })
+  }
+  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 0))
+    throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'limit must be a non-negative integer')
+  const records = await ctx.catalog.getFiles(v.fileIds)
+  const byId = new Map(records.map((f) => [f.id, f]))
+  const files = v.fileIds.map((id) => {
+    const f = byId.get(id)
+    if (f === undefined)
+      throw new StrongroomError('ERR_CATALOG_CORRUPT', 'A version refers to a file the catalog lacks', { details: { fileId: id } })
+    return f
+  })
+  return { ds, v, files }
+}
+
+function engineOptions(options: ReadOptions) {
+  return {
+    ...(options.columns === undefined ? {} : { columns: [...options.columns] }),
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  }
+}
+
+/**
+ * Streams a dataset version as record batches.
+ *
+ * @example
+ * ```ts
+ * for await (const batch of readBatches(ctx, 'crm.customers', { columns: ['email'] })) …
+ * ```
+ */
+export async function* readBatches(ctx: LakeContext, dataset: string, options: ReadOptions = {}): AsyncIterable<RecordBatch> {
+  const { files } = await plan(ctx, dataset, options)
+  yield* ctx.engine.readBatches(plaintextFiles(ctx, files, options), engineOptions(options))
+}
+
+/** Writes a dataset version to a CSV, JSONL or Parquet file (or `-` for stdout). */
+export async function readToFile(
+  ctx: LakeContext,
+  dataset: string,
+  options: ReadOptions & { readonly format: OutputFormat; readonly out: string },
+): Promise<ReadToFileResult> {
+  const { ds, v, files } = await plan(ctx, dataset, options)
+  const r = await ctx.engine.writeOutput(plaintextFiles(ctx, files, options), {
+    ...engineOptions(options),
+    format: options.format,
+    out: options.out,
+  })
+  return { dataset: formatDatasetName(ds), version: v.version, rows: r.rows, bytes: r.bytes }
+}
