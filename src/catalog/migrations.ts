@@ -1,0 +1,226 @@
+/**
+ * The catalog's schema, as an ordered list of migrations both backends apply in `open()`.
+ *
+ * Each migration has a stable id and the SQL for each dialect. A backend records the ids
+ * it applied in `schema_migrations` and, inside one transaction, applies the pending ones
+ * in list order, so a crash half-way through an upgrade leaves the previous schema intact.
+ *
+ * Rules for adding one: append, never edit or reorder an applied migration (catalogs in the
+ * field already ran it), and write both dialects in the same change.
+ */
+import { StrongroomError } from '../errors.js'
+
+/** The SQL dialects the catalog backends speak. */
+export type MigrationDialect = 'sqlite' | 'postgres'
+
+/** One schema change, written once per dialect. */
+export interface Migration {
+  /** Stable, sortable id, recorded in `schema_migrations` once applied. */
+  readonly id: string
+  readonly sqlite: string
+  readonly postgres: string
+}
+
+/**
+ * DDL of the bookkeeping table, per dialect. It is created (if missing) in the same
+ * transaction that applies the pending migrations.
+ */
+export const SCHEMA_MIGRATIONS_DDL: Readonly<Record<MigrationDialect, string>> = {
+  sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
+  id TEXT PRIMARY KEY NOT NULL,
+  applied_at INTEGER NOT NULL
+) STRICT`,
+  postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
+  id TEXT PRIMARY KEY NOT NULL,
+  applied_at TIMESTAMPTZ NOT NULL
+)`,
+}
+
+/*
+ * Design notes shared by both dialects:
+ * - SQLite tables are STRICT so a non-integer count or a string where a blob belongs is
+ *   rejected, as PostgreSQL rejects it, instead of being stored with type affinity.
+ * - SQLite timestamps are INTEGER milliseconds since the epoch (a JS Date's precision);
+ *   PostgreSQL uses TIMESTAMPTZ (microseconds), which holds a JS Date exactly.
+ * - files(id, dataset_id) is UNIQUE only so version_files can reference it: the composite
+ *   foreign key makes it impossible for a version to list another dataset's file, whose
+ *   DEK is wrapped under another dataset's KEK.
+ * - files(dataset_id, kek_version) references keks so no file can name a KEK that does
+ *   not exist (it would be undecryptable).
+ * - The partial unique index on keks allows at most one active KEK per dataset.
+ * - schema_json is TEXT, not JSONB: it round-trips byte for byte and is never queried.
+ */
+const INITIAL_SQLITE = `
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE datasets (
+  id TEXT PRIMARY KEY NOT NULL,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  subject_column TEXT,
+  current_version INTEGER NOT NULL DEFAULT 0 CHECK (current_version >= 0),
+  UNIQUE (namespace, name)
+) STRICT;
+
+CREATE TABLE versions (
+  dataset_id TEXT NOT NULL REFERENCES datasets (id),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  parent_version INTEGER NOT NULL CHECK (parent_version >= 0 AND parent_version < version),
+  created_at INTEGER NOT NULL,
+  operation TEXT NOT NULL,
+  schema_json TEXT NOT NULL,
+  row_count INTEGER NOT NULL CHECK (row_count >= 0),
+  PRIMARY KEY (dataset_id, version)
+) STRICT;
+
+CREATE TABLE keks (
+  dataset_id TEXT NOT NULL REFERENCES datasets (id),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  root_key_id TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  wrapped BLOB NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active', 'retired')),
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (dataset_id, version)
+) STRICT;
+
+CREATE UNIQUE INDEX keks_one_active ON keks (dataset_id) WHERE state = 'active';
+
+CREATE TABLE files (
+  id TEXT PRIMARY KEY NOT NULL,
+  dataset_id TEXT NOT NULL REFERENCES datasets (id),
+  created_version INTEGER NOT NULL CHECK (created_version >= 1),
+  object_key TEXT NOT NULL UNIQUE,
+  row_count INTEGER NOT NULL CHECK (row_count >= 0),
+  ciphertext_bytes INTEGER NOT NULL CHECK (ciphertext_bytes >= 0),
+  plaintext_bytes INTEGER NOT NULL CHECK (plaintext_bytes >= 0),
+  ciphertext_sha256 TEXT NOT NULL,
+  wrapped_dek BLOB NOT NULL,
+  kek_version INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (id, dataset_id),
+  FOREIGN KEY (dataset_id, kek_version) REFERENCES keks (dataset_id, version)
+) STRICT;
+
+CREATE INDEX files_dataset ON files (dataset_id, created_version);
+
+CREATE TABLE version_files (
+  dataset_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  file_id TEXT NOT NULL,
+  ordinal INTEGER NOT NULL CHECK (ordinal >= 0),
+  PRIMARY KEY (dataset_id, version, file_id),
+  UNIQUE (dataset_id, version, ordinal),
+  FOREIGN KEY (dataset_id, version) REFERENCES versions (dataset_id, version),
+  FOREIGN KEY (file_id, dataset_id) REFERENCES files (id, dataset_id)
+) STRICT;
+
+CREATE INDEX version_files_file ON version_files (file_id, dataset_id);
+`
+
+const INITIAL_POSTGRES = `
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE datasets (
+  id TEXT PRIMARY KEY NOT NULL,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL,
+  subject_column TEXT,
+  current_version INTEGER NOT NULL DEFAULT 0 CHECK (current_version >= 0),
+  UNIQUE (namespace, name)
+);
+
+CREATE TABLE versions (
+  dataset_id TEXT NOT NULL REFERENCES datasets (id),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  parent_version INTEGER NOT NULL CHECK (parent_version >= 0 AND parent_version < version),
+  created_at TIMESTAMPTZ NOT NULL,
+  operation TEXT NOT NULL,
+  schema_json TEXT NOT NULL,
+  row_count BIGINT NOT NULL CHECK (row_count >= 0),
+  PRIMARY KEY (dataset_id, version)
+);
+
+CREATE TABLE keks (
+  dataset_id TEXT NOT NULL REFERENCES datasets (id),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  root_key_id TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  wrapped BYTEA NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active', 'retired')),
+  created_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (dataset_id, version)
+);
+
+CREATE UNIQUE INDEX keks_one_active ON keks (dataset_id) WHERE state = 'active';
+
+CREATE TABLE files (
+  id TEXT PRIMARY KEY NOT NULL,
+  dataset_id TEXT NOT NULL REFERENCES datasets (id),
+  created_version INTEGER NOT NULL CHECK (created_version >= 1),
+  object_key TEXT NOT NULL UNIQUE,
+  row_count BIGINT NOT NULL CHECK (row_count >= 0),
+  ciphertext_bytes BIGINT NOT NULL CHECK (ciphertext_bytes >= 0),
+  plaintext_bytes BIGINT NOT NULL CHECK (plaintext_bytes >= 0),
+  ciphertext_sha256 TEXT NOT NULL,
+  wrapped_dek BYTEA NOT NULL,
+  kek_version INTEGER NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL,
+  UNIQUE (id, dataset_id),
+  FOREIGN KEY (dataset_id, kek_version) REFERENCES keks (dataset_id, version)
+);
+
+CREATE INDEX files_dataset ON files (dataset_id, created_version);
+
+CREATE TABLE version_files (
+  dataset_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  file_id TEXT NOT NULL,
+  ordinal INTEGER NOT NULL CHECK (ordinal >= 0),
+  PRIMARY KEY (dataset_id, version, file_id),
+  UNIQUE (dataset_id, version, ordinal),
+  FOREIGN KEY (dataset_id, version) REFERENCES versions (dataset_id, version),
+  FOREIGN KEY (file_id, dataset_id) REFERENCES files (id, dataset_id)
+);
+
+CREATE INDEX version_files_file ON version_files (file_id, dataset_id);
+`
+
+/** Every migration, in the order they apply. */
+export const MIGRATIONS: readonly Migration[] = [
+  { id: '0001_initial', sqlite: INITIAL_SQLITE, postgres: INITIAL_POSTGRES },
+]
+
+/**
+ * The migrations not yet in `applied`, in apply order.
+ *
+ * Fails with `ERR_CATALOG_CORRUPT` when the catalog records a migration this build does
+ * not know: it was upgraded by a newer Strongroom, and writing to it with an older schema
+ * in mind could break invariants the newer one relies on.
+ */
+export function pendingMigrations(applied: ReadonlySet<string>): Migration[] {
+  const known = new Set(MIGRATIONS.map((m) => m.id))
+  for (const id of applied) {
+    if (!known.has(id)) {
+      throw new StrongroomError(
+        'ERR_CATALOG_CORRUPT',
+        `The catalog has migration ${id}, which this version of Strongroom does not know.`,
+        {
+          hint: 'The catalog was upgraded by a newer Strongroom; use that version.',
+          details: { migration: id },
+        },
+      )
+    }
+  }
+  return MIGRATIONS.filter((m) => !applied.has(m.id))
+}

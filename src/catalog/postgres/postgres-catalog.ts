@@ -1,0 +1,870 @@
+/**
+ * The shared catalog: PostgreSQL via `pg`, for lakes that several hosts write to.
+ *
+ * Concurrency: `commitVersion` and `rotateKek` lock the dataset row (`SELECT … FOR UPDATE`)
+ * before checking the expected version, so concurrent writers of one dataset serialize on
+ * that row and the later one sees the new version and fails with `ERR_CATALOG_CONFLICT`.
+ * Writers of different datasets do not block each other.
+ */
+import { StrongroomError } from '../../errors.js'
+import type { DatasetSchema } from '../../core/schema.js'
+import type { WrappedKey } from '../../keys/key-provider.js'
+import type {
+  Catalog,
+  CommitVersionInput,
+  CreateDatasetInput,
+  DatasetRecord,
+  FileRecord,
+  KekRecord,
+  RewrappedDek,
+  VersionRecord,
+} from '../catalog.js'
+import { SCHEMA_MIGRATIONS_DDL, pendingMigrations } from '../migrations.js'
+
+/** Options for {@link createPostgresCatalog}. */
+export interface PostgresCatalogOptions {
+  /** A libpq-style URL, e.g. `postgres://strongroom@db.internal:5432/lake`. */
+  readonly connectionString: string
+  /**
+   * The schema holding the catalog tables; created if missing and put first on every
+   * connection's `search_path`. Must match `/^[a-z_][a-z0-9_]*$/`. Default: the server's
+   * default `search_path` (usually `public`).
+   */
+  readonly schema?: string
+  /** Most connections the pool opens. Default 10. */
+  readonly maxConnections?: number
+  /** How long to wait for a connection before failing, in ms. Default 10000. */
+  readonly connectTimeoutMs?: number
+}
+
+/** The result shape of the `pg` queries we run. */
+interface PgResult {
+  readonly rows: Record<string, unknown>[]
+  readonly rowCount: number | null
+}
+
+/** The few `pg` client methods we call. */
+interface PgClient {
+  query(text: string, values?: readonly unknown[]): Promise<PgResult>
+  release(destroy?: boolean | Error): void
+}
+
+/** The few `pg` pool methods we call. */
+interface PgPool {
+  connect(): Promise<PgClient>
+  query(text: string, values?: readonly unknown[]): Promise<PgResult>
+  end(): Promise<void>
+  on(event: 'error', listener: (err: Error) => void): unknown
+}
+
+type PgPoolConstructor = new (config: {
+  connectionString: string
+  max: number
+  connectionTimeoutMillis: number
+  options?: string
+}) => PgPool
+
+/** Identifiers we quote into SQL; anything else is refused rather than escaped. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/
+
+/** PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1). */
+const MAX_IDENTIFIER_LENGTH = 63
+
+const FILE_COLUMNS =
+  'id, dataset_id, created_version, object_key, row_count, ciphertext_bytes, plaintext_bytes, ' +
+  'ciphertext_sha256, wrapped_dek, kek_version, created_at'
+
+/**
+ * A {@link Catalog} stored in PostgreSQL.
+ *
+ * Every mutating method runs in one transaction on one pooled connection; all SQL is
+ * parameterized, and the only identifier spliced into SQL is the validated schema name.
+ */
+export class PostgresCatalog implements Catalog {
+  readonly kind = 'postgres'
+  readonly #options: PostgresCatalogOptions
+  #pool: PgPool | undefined
+
+  /** Prefer {@link createPostgresCatalog}; fails with `ERR_CONFIG_INVALID` on a bad schema. */
+  constructor(options: PostgresCatalogOptions) {
+    if (
+      options.schema !== undefined &&
+      (!SCHEMA_NAME.test(options.schema) || options.schema.length > MAX_IDENTIFIER_LENGTH)
+    ) {
+      throw new StrongroomError('ERR_CONFIG_INVALID', 'The catalog schema name is not valid.', {
+        hint: 'Use lowercase letters, digits and underscores, starting with a letter or _.',
+      })
+    }
+    this.#options = options
+  }
+
+  async open(): Promise<void> {
+    if (this.#pool !== undefined) return
+    let Pool: PgPoolConstructor
+    try {
+      const mod = await import('pg')
+      Pool = mod.Pool
+    } catch (cause) {
+      throw new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'Cannot load the pg module.', {
+        cause,
+        hint: 'Install the pg package to use a PostgreSQL catalog.',
+      })
+    }
+    const schema = this.#options.schema
+    let pool: PgPool
+    try {
+      pool = new Pool({
+        connectionString: this.#options.connectionString,
+        max: this.#options.maxConnections ?? 10,
+        connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 10_000,
+        // A startup parameter, so every pooled connection has the search_path before its
+        // first query; no window where a query could resolve tables in another schema.
+        ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+      })
+    } catch (cause) {
+      throw new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'Cannot configure the catalog pool.', {
+        cause,
+      })
+    }
+    // An idle pooled connection that dies (server restart) emits 'error' on the pool;
+    // unhandled, that would crash the process. The next query reports it instead.
+    pool.on('error', () => undefined)
+    this.#pool = pool
+    try {
+      await this.#transaction(async (c) => {
+        // Serialize migrations across processes opening the same catalog at once; the
+        // lock is released with the transaction.
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+          `strongroom.catalog.migrate:${schema ?? ''}`,
+        ])
+        if (schema !== undefined) await c.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
+        await c.query(SCHEMA_MIGRATIONS_DDL.postgres)
+        const applied = await c.query('SELECT id FROM schema_migrations')
+        for (const m of pendingMigrations(new Set(applied.rows.map((r) => String(r['id']))))) {
+          await c.query(m.postgres)
+          await c.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [
+            m.id,
+            new Date(),
+          ])
+        }
+      }, 'open')
+    } catch (e) {
+      this.#pool = undefined
+      await pool.end().catch(() => undefined)
+      throw e
+    }
+  }
+
+  async close(): Promise<void> {
+    const pool = this.#pool
+    this.#pool = undefined
+    await pool?.end()
+  }
+
+  async createDataset(input: CreateDatasetInput): Promise<DatasetRecord> {
+    const createdAt = new Date()
+    try {
+      await this.#transaction(async (c) => {
+        await c.query(
+          'INSERT INTO datasets (id, namespace, name, owner, created_at, subject_column, ' +
+            'current_version) VALUES ($1, $2, $3, $4, $5, $6, 0)',
+          [input.id, input.namespace, input.name, input.owner, createdAt, input.subjectColumn],
+        )
+        await c.query(
+          'INSERT INTO keks (dataset_id, version, root_key_id, algorithm, wrapped, state, ' +
+            "created_at) VALUES ($1, 1, $2, $3, $4, 'active', $5)",
+          [
+            input.id,
+            input.kek.rootKeyId,
+            input.kek.algorithm,
+            toBuffer(input.kek.ciphertext),
+            createdAt,
+          ],
+        )
+      }, 'createDataset')
+    } catch (e) {
+      if (pgCode(causeOf(e)) === '23505') {
+        throw new StrongroomError(
+          'ERR_DATASET_EXISTS',
+          `Dataset ${input.namespace}.${input.name} already exists.`,
+          { cause: e, details: { namespace: input.namespace, name: input.name } },
+        )
+      }
+      throw e
+    }
+    return {
+      id: input.id,
+      namespace: input.namespace,
+      name: input.name,
+      owner: input.owner,
+      createdAt,
+      subjectColumn: input.subjectColumn,
+      currentVersion: 0,
+    }
+  }
+
+  async getDataset(namespace: string, name: string): Promise<DatasetRecord | undefined> {
+    const r = await this.#query(
+      'SELECT * FROM datasets WHERE namespace = $1 AND name = $2',
+      [namespace, name],
+      'getDataset',
+    )
+    const row = r.rows[0]
+    return row === undefined ? undefined : toDataset(row)
+  }
+
+  async getDatasetById(id: string): Promise<DatasetRecord | undefined> {
+    const r = await this.#query('SELECT * FROM datasets WHERE id = $1', [id], 'getDatasetById')
+    const row = r.rows[0]
+    return row === undefined ? undefined : toDataset(row)
+  }
+
+  async listDatasets(): Promise<DatasetRecord[]> {
+    // COLLATE "C" so the order is bytewise, as in SQLite, whatever the database collation.
+    const r = await this.#query(
+      'SELECT * FROM datasets ORDER BY namespace COLLATE "C", name COLLATE "C"',
+      [],
+      'listDatasets',
+    )
+    return r.rows.map(toDataset)
+  }
+
+  async commitVersion(input: CommitVersionInput): Promise<VersionRecord> {
+    const version = input.expectedCurrentVersion + 1
+    const createdAt = new Date()
+    checkCommitInput(input, version)
+    const fileIds = [...input.keptFileIds, ...input.newFiles.map((f) => f.id)]
+    await this.#transaction(async (c) => {
+      const ds = await c.query('SELECT current_version FROM datasets WHERE id = $1 FOR UPDATE', [
+        input.datasetId,
+      ])
+      const row = ds.rows[0]
+      if (row === undefined) throw datasetNotFound(input.datasetId)
+      const current = toInt(row['current_version'], 'current_version')
+      if (current !== input.expectedCurrentVersion) {
+        throw commitConflict(input.datasetId, input.expectedCurrentVersion, current)
+      }
+      checkNewFileKeks(input, await activeKekVersion(c, input.datasetId))
+      if (input.keptFileIds.length > 0) {
+        const found = await c.query(
+          'SELECT count(*) AS n FROM files WHERE dataset_id = $1 AND id = ANY($2::text[])',
+          [input.datasetId, input.keptFileIds],
+        )
+        if (toInt(found.rows[0]?.['n'], 'count') !== input.keptFileIds.length) {
+          throw keptFilesMissing(input.datasetId)
+        }
+      }
+      await c.query(
+        'INSERT INTO versions (dataset_id, version, parent_version, created_at, operation, ' +
+          'schema_json, row_count) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [
+          input.datasetId,
+          version,
+          input.expectedCurrentVersion,
+          createdAt,
+          input.operation,
+          JSON.stringify(input.schema),
+          input.rowCount,
+        ],
+      )
+      if (input.newFiles.length > 0) {
+        // One statement for all files (unnest of column arrays) instead of a round trip
+        // per file: a commit can carry hundreds.
+        const f = input.newFiles
+        await c.query(
+          `INSERT INTO files (${FILE_COLUMNS}) SELECT u.*, $11::timestamptz FROM unnest(` +
+            '$1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::bigint[], ' +
+            '$7::bigint[], $8::text[], $9::bytea[], $10::int[]) AS u',
+          [
+            f.map((x) => x.id),
+            f.map((x) => x.datasetId),
+            f.map((x) => x.createdVersion),
+            f.map((x) => x.objectKey),
+            f.map((x) => x.rowCount),
+            f.map((x) => x.ciphertextBytes),
+            f.map((x) => x.plaintextBytes),
+            f.map((x) => x.ciphertextSha256),
+            f.map((x) => toBuffer(x.wrappedDek)),
+            f.map((x) => x.kekVersion),
+            createdAt,
+          ],
+        )
+      }
+      if (fileIds.length > 0) {
+        await c.query(
+          'INSERT INTO version_files (dataset_id, version, file_id, ordinal) ' +
+            'SELECT $1, $2, u.file_id, u.ordinal - 1 ' +
+            'FROM unnest($3::text[]) WITH ORDINALITY AS u(file_id, ordinal)',
+          [input.datasetId, version, fileIds],
+        )
+      }
+      await c.query('UPDATE datasets SET current_version = $1 WHERE id = $2', [
+        version,
+        input.datasetId,
+      ])
+    }, 'commitVersion')
+    return {
+      datasetId: input.datasetId,
+      version,
+      parentVersion: input.expectedCurrentVersion,
+      createdAt,
+      operation: input.operation,
+      schema: input.schema,
+      rowCount: input.rowCount,
+      fileIds,
+    }
+  }
+
+  async getVersion(datasetId: string, version?: number): Promise<VersionRecord | undefined> {
+    let v = version
+    if (v === undefined) {
+      const ds = await this.#query(
+        'SELECT current_version FROM datasets WHERE id = $1',
+        [datasetId],
+        'getVersion',
+      )
+      const row = ds.rows[0]
+      if (row === undefined) return undefined
+      v = toInt(row['current_version'], 'current_version')
+      // Version 0 means "nothing committed yet": there is no row to return.
+      if (v === 0) return undefined
+    }
+    // One round trip, and one snapshot: the version and its file list come from the same
+    // statement, so they cannot disagree.
+    const r = await this.#query(
+      'SELECT v.*, ARRAY(SELECT vf.file_id FROM version_files vf ' +
+        'WHERE vf.dataset_id = v.dataset_id AND vf.version = v.version ORDER BY vf.ordinal) ' +
+        'AS file_ids FROM versions v WHERE v.dataset_id = $1 AND v.version = $2',
+      [datasetId, v],
+      'getVersion',
+    )
+    const row = r.rows[0]
+    return row === undefined ? undefined : toVersion(row)
+  }
+
+  async listVersions(datasetId: string): Promise<VersionRecord[]> {
+    const r = await this.#query(
+      'SELECT v.*, ARRAY(SELECT vf.file_id FROM version_files vf ' +
+        'WHERE vf.dataset_id = v.dataset_id AND vf.version = v.version ORDER BY vf.ordinal) ' +
+        'AS file_ids FROM versions v WHERE v.dataset_id = $1 ORDER BY v.version',
+      [datasetId],
+      'listVersions',
+    )
+    return r.rows.map(toVersion)
+  }
+
+  async getFiles(fileIds: readonly string[]): Promise<FileRecord[]> {
+    if (fileIds.length === 0) return []
+    const r = await this.#query(
+      `SELECT ${FILE_COLUMNS} FROM files WHERE id = ANY($1::text[])`,
+      [fileIds],
+      'getFiles',
+    )
+    return inRequestedOrder(fileIds, r.rows.map(toFile))
+  }
+
+  async listFilesOfDataset(datasetId: string): Promise<FileRecord[]> {
+    const r = await this.#query(
+      `SELECT ${FILE_COLUMNS} FROM files WHERE dataset_id = $1 ORDER BY created_version, id COLLATE "C"`,
+      [datasetId],
+      'listFilesOfDataset',
+    )
+    return r.rows.map(toFile)
+  }
+
+  async listAllObjectKeys(): Promise<Set<string>> {
+    const r = await this.#query('SELECT object_key FROM files', [], 'listAllObjectKeys')
+    return new Set(r.rows.map((row) => String(row['object_key'])))
+  }
+
+  async getActiveKek(datasetId: string): Promise<KekRecord> {
+    const r = await this.#query(
+      'SELECT d.id AS ds, k.* FROM datasets d ' +
+        "LEFT JOIN keks k ON k.dataset_id = d.id AND k.state = 'active' WHERE d.id = $1",
+      [datasetId],
+      'getActiveKek',
+    )
+    const row = r.rows[0]
+    if (row === undefined) throw datasetNotFound(datasetId)
+    if (row['version'] === null || row['version'] === undefined) throw noActiveKek(datasetId)
+    return toKek(row)
+  }
+
+  async getKek(datasetId: string, version: number): Promise<KekRecord | undefined> {
+    const r = await this.#query(
+      'SELECT * FROM keks WHERE dataset_id = $1 AND version = $2',
+      [datasetId, version],
+      'getKek',
+    )
+    const row = r.rows[0]
+    return row === undefined ? undefined : toKek(row)
+  }
+
+  async listKeks(datasetId: string): Promise<KekRecord[]> {
+    const r = await this.#query(
+      'SELECT * FROM keks WHERE dataset_id = $1 ORDER BY version',
+      [datasetId],
+      'listKeks',
+    )
+    return r.rows.map(toKek)
+  }
+
+  async rotateKek(
+    datasetId: string,
+    expectedActiveVersion: number,
+    newKek: WrappedKey,
+    rewrapped: readonly RewrappedDek[],
+  ): Promise<KekRecord> {
+    checkDistinct(
+      rewrapped.map((r) => r.fileId),
+      datasetId,
+    )
+    const version = expectedActiveVersion + 1
+    const createdAt = new Date()
+    await this.#transaction(async (c) => {
+      // The same row lock as commitVersion: a rotation and a commit of one dataset never
+      // interleave, so a commit cannot add files under a KEK being retired.
+      const ds = await c.query('SELECT id FROM datasets WHERE id = $1 FOR UPDATE', [datasetId])
+      if (ds.rows.length === 0) throw datasetNotFound(datasetId)
+      const active = await activeKekVersion(c, datasetId)
+      if (active !== expectedActiveVersion) {
+        throw rotateConflict(datasetId, expectedActiveVersion, active)
+      }
+      // Retire first: the partial unique index allows one active KEK per dataset.
+      await c.query(
+        "UPDATE keks SET state = 'retired' WHERE dataset_id = $1 AND state = 'active'",
+        [datasetId],
+      )
+      await c.query(
+        'INSERT INTO keks (dataset_id, version, root_key_id, algorithm, wrapped, state, ' +
+          "created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6)",
+        [
+          datasetId,
+          version,
+          newKek.rootKeyId,
+          newKek.algorithm,
+          toBuffer(newKek.ciphertext),
+          createdAt,
+        ],
+      )
+      if (rewrapped.length > 0) {
+        const res = await c.query(
+          'UPDATE files f SET wrapped_dek = u.dek, kek_version = $3 ' +
+            'FROM unnest($1::text[], $2::bytea[]) AS u(id, dek) ' +
+            'WHERE f.id = u.id AND f.dataset_id = $4 RETURNING f.id',
+          [
+            rewrapped.map((r) => r.fileId),
+            rewrapped.map((r) => toBuffer(r.wrappedDek)),
+            version,
+            datasetId,
+          ],
+        )
+        if (res.rows.length !== rewrapped.length) {
+          const updated = new Set(res.rows.map((row) => String(row['id'])))
+          const missing = rewrapped.find((r) => !updated.has(r.fileId))
+          throw rewrappedFileMissing(datasetId, missing?.fileId ?? '')
+        }
+      }
+    }, 'rotateKek')
+    return { datasetId, version, wrapped: copyWrappedKey(newKek), state: 'active', createdAt }
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    const r = await this.#query('SELECT value FROM settings WHERE key = $1', [key], 'getSetting')
+    const row = r.rows[0]
+    return row === undefined ? undefined : String(row['value'])
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    await this.#transaction(async (c) => {
+      await c.query(
+        'INSERT INTO settings (key, value) VALUES ($1, $2) ' +
+          'ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        [key, value],
+      )
+    }, 'setSetting')
+  }
+
+  #getPool(): PgPool {
+    if (this.#pool === undefined) {
+      throw new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'The PostgreSQL catalog is not open.', {
+        hint: 'Call open() first.',
+      })
+    }
+    return this.#pool
+  }
+
+  async #query(text: string, values: readonly unknown[], operation: string): Promise<PgResult> {
+    const pool = this.#getPool()
+    try {
+      return await pool.query(text, values)
+    } catch (e) {
+      throw mapPgError(e, operation)
+    }
+  }
+
+  /** Runs `fn` between BEGIN and COMMIT on one connection; any throw rolls it all back. */
+  async #transaction<T>(fn: (c: PgClient) => Promise<T>, operation: string): Promise<T> {
+    const pool = this.#getPool()
+    let client: PgClient
+    try {
+      client = await pool.connect()
+    } catch (e) {
+      throw new StrongroomError(
+        'ERR_CATALOG_UNAVAILABLE',
+        'Cannot connect to the PostgreSQL catalog.',
+        {
+          cause: e,
+          hint: 'Check that PostgreSQL is running and the connection string is right.',
+          details: { operation },
+        },
+      )
+    }
+    let broken: Error | undefined
+    try {
+      await client.query('BEGIN')
+      const result = await fn(client)
+      await client.query('COMMIT')
+      return result
+    } catch (e) {
+      try {
+        await client.query('ROLLBACK')
+      } catch (rollbackError) {
+        // The connection is unusable; destroy it rather than return it to the pool.
+        broken = rollbackError instanceof Error ? rollbackError : new Error('rollback failed')
+      }
+      throw mapPgError(e, operation)
+    } finally {
+      client.release(broken ?? false)
+    }
+  }
+}
+
+/**
+ * Creates an unopened PostgreSQL catalog; call `open()` before use.
+ *
+ * @example
+ * ```ts
+ * const catalog = createPostgresCatalog({
+ *   connectionString: 'postgres://strongroom@db.internal:5432/lake',
+ *   schema: 'strongroom',
+ * })
+ * await catalog.open()
+ * const datasets = await catalog.listDatasets()
+ * await catalog.close()
+ * ```
+ */
+export function createPostgresCatalog(options: PostgresCatalogOptions): PostgresCatalog {
+  return new PostgresCatalog(options)
+}
+
+async function activeKekVersion(c: PgClient, datasetId: string): Promise<number> {
+  const r = await c.query("SELECT version FROM keks WHERE dataset_id = $1 AND state = 'active'", [
+    datasetId,
+  ])
+  const row = r.rows[0]
+  if (row === undefined) throw noActiveKek(datasetId)
+  return toInt(row['version'], 'version')
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  // A view, not a copy: pg serializes Buffers (also inside arrays) as bytea.
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+function toBytes(value: unknown, column: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw corrupt(column)
+  // A plain copy: callers get an exact Uint8Array, not a Buffer view of a pooled slab.
+  return new Uint8Array(value)
+}
+
+function toDate(value: unknown, column: string): Date {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw corrupt(column)
+  return value
+}
+
+/**
+ * pg returns INTEGER as a number but BIGINT (and count(*)) as a decimal string, since it
+ * may exceed 2^53. Counts and sizes here fit comfortably; anything that does not is
+ * reported rather than silently rounded.
+ */
+function toInt(value: unknown, column: string): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN
+  if (!Number.isSafeInteger(n)) throw corrupt(column)
+  return n
+}
+
+function toStr(value: unknown, column: string): string {
+  if (typeof value !== 'string') throw corrupt(column)
+  return value
+}
+
+function corrupt(column: string): StrongroomError {
+  return new StrongroomError('ERR_CATALOG_CORRUPT', `Catalog column ${column} has a bad value.`, {
+    details: { column },
+  })
+}
+
+function copyWrappedKey(k: WrappedKey): WrappedKey {
+  return {
+    rootKeyId: k.rootKeyId,
+    algorithm: k.algorithm,
+    ciphertext: new Uint8Array(k.ciphertext),
+  }
+}
+
+function toDataset(r: Record<string, unknown>): DatasetRecord {
+  const subject = r['subject_column']
+  return {
+    id: toStr(r['id'], 'id'),
+    namespace: toStr(r['namespace'], 'namespace'),
+    name: toStr(r['name'], 'name'),
+    owner: toStr(r['owner'], 'owner'),
+    createdAt: toDate(r['created_at'], 'created_at'),
+    subjectColumn: subject === null ? null : toStr(subject, 'subject_column'),
+    currentVersion: toInt(r['current_version'], 'current_version'),
+  }
+}
+
+function toVersion(r: Record<string, unknown>): VersionRecord {
+  const datasetId = toStr(r['dataset_id'], 'dataset_id')
+  const version = toInt(r['version'], 'version')
+  const fileIds = r['file_ids']
+  if (!Array.isArray(fileIds)) throw corrupt('file_ids')
+  return {
+    datasetId,
+    version,
+    parentVersion: toInt(r['parent_version'], 'parent_version'),
+    createdAt: toDate(r['created_at'], 'created_at'),
+    operation: toStr(r['operation'], 'operation'),
+    schema: parseSchema(toStr(r['schema_json'], 'schema_json'), datasetId, version),
+    rowCount: toInt(r['row_count'], 'row_count'),
+    fileIds: fileIds.map((id) => toStr(id, 'file_id')),
+  }
+}
+
+function toFile(r: Record<string, unknown>): FileRecord {
+  return {
+    id: toStr(r['id'], 'id'),
+    datasetId: toStr(r['dataset_id'], 'dataset_id'),
+    createdVersion: toInt(r['created_version'], 'created_version'),
+    objectKey: toStr(r['object_key'], 'object_key'),
+    rowCount: toInt(r['row_count'], 'row_count'),
+    ciphertextBytes: toInt(r['ciphertext_bytes'], 'ciphertext_bytes'),
+    plaintextBytes: toInt(r['plaintext_bytes'], 'plaintext_bytes'),
+    ciphertextSha256: toStr(r['ciphertext_sha256'], 'ciphertext_sha256'),
+    wrappedDek: toBytes(r['wrapped_dek'], 'wrapped_dek'),
+    kekVersion: toInt(r['kek_version'], 'kek_version'),
+    createdAt: toDate(r['created_at'], 'created_at'),
+  }
+}
+
+function toKek(r: Record<string, unknown>): KekRecord {
+  const state = r['state']
+  if (state !== 'active' && state !== 'retired') throw corrupt('state')
+  return {
+    datasetId: toStr(r['dataset_id'], 'dataset_id'),
+    version: toInt(r['version'], 'version'),
+    wrapped: {
+      rootKeyId: toStr(r['root_key_id'], 'root_key_id'),
+      algorithm: toStr(r['algorithm'], 'algorithm'),
+      ciphertext: toBytes(r['wrapped'], 'wrapped'),
+    },
+    state,
+    createdAt: toDate(r['created_at'], 'created_at'),
+  }
+}
+
+function inRequestedOrder(fileIds: readonly string[], files: FileRecord[]): FileRecord[] {
+  const byId = new Map(files.map((f) => [f.id, f]))
+  const out: FileRecord[] = []
+  for (const id of fileIds) {
+    const f = byId.get(id)
+    if (f !== undefined) out.push(f)
+  }
+  return out
+}
+
+function parseSchema(json: string, datasetId: string, version: number): DatasetSchema {
+  try {
+    return JSON.parse(json) as DatasetSchema
+  } catch (cause) {
+    throw new StrongroomError(
+      'ERR_CATALOG_CORRUPT',
+      `Version ${String(version)} has a bad schema.`,
+      {
+        cause,
+        details: { datasetId, version },
+      },
+    )
+  }
+}
+
+function checkDistinct(ids: readonly string[], datasetId: string): void {
+  if (new Set(ids).size !== ids.length) {
+    throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'A file id is listed twice.', {
+      details: { datasetId },
+    })
+  }
+}
+
+/** Checks the parts of a commit that need no database, before taking any lock. */
+function checkCommitInput(input: CommitVersionInput, version: number): void {
+  checkDistinct([...input.keptFileIds, ...input.newFiles.map((f) => f.id)], input.datasetId)
+  for (const f of input.newFiles) {
+    if (f.datasetId !== input.datasetId || f.createdVersion < 1 || f.createdVersion > version) {
+      throw new StrongroomError(
+        'ERR_USAGE_INVALID_ARGUMENT',
+        `File ${f.id} does not belong to dataset ${input.datasetId} at version ${String(version)}.`,
+        { details: { datasetId: input.datasetId, fileId: f.id } },
+      )
+    }
+  }
+}
+
+/**
+ * New files must be wrapped under the active KEK: a file wrapped under a KEK that was
+ * rotated away meanwhile would silently stay under the retired key.
+ */
+function checkNewFileKeks(input: CommitVersionInput, active: number): void {
+  for (const f of input.newFiles) {
+    if (f.kekVersion === active) continue
+    if (f.kekVersion < active) {
+      throw new StrongroomError(
+        'ERR_CATALOG_CONFLICT',
+        `Dataset ${input.datasetId} was re-keyed while the commit was prepared.`,
+        {
+          hint: 'Re-encrypt the new files under the active KEK and retry.',
+          details: { datasetId: input.datasetId, fileId: f.id, activeKekVersion: active },
+        },
+      )
+    }
+    throw new StrongroomError(
+      'ERR_USAGE_INVALID_ARGUMENT',
+      `File ${f.id} names a KEK version that does not exist.`,
+      { details: { datasetId: input.datasetId, fileId: f.id } },
+    )
+  }
+}
+
+function datasetNotFound(datasetId: string): StrongroomError {
+  return new StrongroomError('ERR_DATASET_NOT_FOUND', `Dataset ${datasetId} does not exist.`, {
+    details: { datasetId },
+  })
+}
+
+function noActiveKek(datasetId: string): StrongroomError {
+  return new StrongroomError('ERR_CATALOG_CORRUPT', `Dataset ${datasetId} has no active KEK.`, {
+    details: { datasetId },
+  })
+}
+
+function commitConflict(datasetId: string, expected: number, actual: number): StrongroomError {
+  return new StrongroomError(
+    'ERR_CATALOG_CONFLICT',
+    `Dataset ${datasetId} is no longer at version ${String(expected)}.`,
+    {
+      hint: 'Another writer committed first; re-read the dataset and retry.',
+      details: { datasetId, expectedVersion: expected, currentVersion: actual },
+    },
+  )
+}
+
+function rotateConflict(datasetId: string, expected: number, actual: number): StrongroomError {
+  return new StrongroomError(
+    'ERR_CATALOG_CONFLICT',
+    `The active KEK of dataset ${datasetId} is no longer version ${String(expected)}.`,
+    {
+      hint: 'Another rotation finished first; re-read the active KEK and retry.',
+      details: { datasetId, expectedKekVersion: expected, activeKekVersion: actual },
+    },
+  )
+}
+
+function keptFilesMissing(datasetId: string): StrongroomError {
+  return new StrongroomError(
+    'ERR_USAGE_INVALID_ARGUMENT',
+    `A kept file is not a file of dataset ${datasetId}.`,
+    { details: { datasetId } },
+  )
+}
+
+function rewrappedFileMissing(datasetId: string, fileId: string): StrongroomError {
+  return new StrongroomError(
+    'ERR_USAGE_INVALID_ARGUMENT',
+    `File ${fileId} is not a file of dataset ${datasetId}.`,
+    { details: { datasetId, fileId } },
+  )
+}
+
+function pgCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : undefined
+}
+
+function causeOf(e: unknown): unknown {
+  return e instanceof StrongroomError ? e.cause : e
+}
+
+/** Node socket errors that mean the server is unreachable, not that the query was bad. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+])
+
+/**
+ * Maps a pg error to a Strongroom code by SQLSTATE class (PostgreSQL manual, appendix A).
+ * The message names the operation only: PostgreSQL's own text and detail may quote values.
+ */
+function mapPgError(e: unknown, operation: string): StrongroomError {
+  if (e instanceof StrongroomError) return e
+  const code = pgCode(e) ?? ''
+  const details = { operation, ...(code === '' ? {} : { errorCode: code }) }
+  // 40001 serialization failure, 40P01 deadlock: the transaction lost a race; retry.
+  if (code === '40001' || code === '40P01') {
+    return new StrongroomError('ERR_CATALOG_CONFLICT', `Catalog ${operation} lost a race.`, {
+      cause: e,
+      hint: 'Another writer changed the catalog at the same time; retry.',
+      details,
+    })
+  }
+  // Class 23 integrity constraint violation, 22 data exception (a bad count, a NUL byte).
+  if (code.startsWith('23') || code.startsWith('22')) {
+    return new StrongroomError(
+      'ERR_USAGE_INVALID_ARGUMENT',
+      `Catalog ${operation} violates a catalog constraint.`,
+      { cause: e, details },
+    )
+  }
+  // 08 connection exception, 28 invalid authorization, 3D000 unknown database,
+  // 53 insufficient resources, 57P0x shutdown / cannot connect now.
+  if (
+    NETWORK_CODES.has(code) ||
+    code.startsWith('08') ||
+    code.startsWith('28') ||
+    code.startsWith('53') ||
+    code.startsWith('57P') ||
+    code === '3D000' ||
+    /connection|terminat|timeout/i.test(e instanceof Error ? e.message : '')
+  ) {
+    return new StrongroomError(
+      'ERR_CATALOG_UNAVAILABLE',
+      'The PostgreSQL catalog is unavailable.',
+      {
+        cause: e,
+        hint: 'Check that PostgreSQL is running and the connection string is right.',
+        details,
+      },
+    )
+  }
+  return new StrongroomError('ERR_INTERNAL', `Catalog ${operation} failed unexpectedly.`, {
+    cause: e,
+    details,
+  })
+}

@@ -1,0 +1,838 @@
+/**
+ * The embedded catalog: one SQLite file next to the lake, via better-sqlite3.
+ *
+ * better-sqlite3 is synchronous, so each mutating method runs its whole transaction in
+ * one uninterrupted stretch of JavaScript: calls on one instance cannot interleave, and
+ * `BEGIN IMMEDIATE` takes the write lock up front so another process's writer waits
+ * (up to `busy_timeout`) instead of failing half-way with `SQLITE_BUSY` on upgrade.
+ */
+import { closeSync, mkdirSync, openSync } from 'node:fs'
+import { dirname } from 'node:path'
+
+import { StrongroomError } from '../../errors.js'
+import type { DatasetSchema } from '../../core/schema.js'
+import type { WrappedKey } from '../../keys/key-provider.js'
+import type {
+  Catalog,
+  CommitVersionInput,
+  CreateDatasetInput,
+  DatasetRecord,
+  FileRecord,
+  KekRecord,
+  RewrappedDek,
+  VersionRecord,
+} from '../catalog.js'
+import { SCHEMA_MIGRATIONS_DDL, pendingMigrations } from '../migrations.js'
+
+/** Options for {@link createSqliteCatalog}. */
+export interface SqliteCatalogOptions {
+  /** Path of the catalog database file; created with mode 0600 if missing. */
+  readonly path: string
+  /** How long a writer waits for another process's write lock, in ms. Default 5000. */
+  readonly busyTimeoutMs?: number
+}
+
+/** The few better-sqlite3 statement methods we call. */
+interface SqliteStatement {
+  run(...params: unknown[]): { changes: number }
+  get(...params: unknown[]): unknown
+  all(...params: unknown[]): unknown[]
+}
+
+/** The few better-sqlite3 database methods we call. */
+interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement
+  exec(sql: string): unknown
+  pragma(source: string, options?: { simple?: boolean }): unknown
+  close(): unknown
+  readonly inTransaction: boolean
+}
+
+type SqliteDatabaseConstructor = new (
+  path: string,
+  options?: { timeout?: number },
+) => SqliteDatabase
+
+interface DatasetRow {
+  id: string
+  namespace: string
+  name: string
+  owner: string
+  created_at: number
+  subject_column: string | null
+  current_version: number
+}
+
+interface VersionRow {
+  dataset_id: string
+  version: number
+  parent_version: number
+  created_at: number
+  operation: string
+  schema_json: string
+  row_count: number
+}
+
+interface FileRow {
+  id: string
+  dataset_id: string
+  created_version: number
+  object_key: string
+  row_count: number
+  ciphertext_bytes: number
+  plaintext_bytes: number
+  ciphertext_sha256: string
+  wrapped_dek: Uint8Array
+  kek_version: number
+  created_at: number
+}
+
+interface KekRow {
+  dataset_id: string
+  version: number
+  root_key_id: string
+  algorithm: string
+  wrapped: Uint8Array
+  state: string
+  created_at: number
+}
+
+const FILE_COLUMNS =
+  'id, dataset_id, created_version, object_key, row_count, ciphertext_bytes, plaintext_bytes, ' +
+  'ciphertext_sha256, wrapped_dek, kek_version, created_at'
+
+/**
+ * A {@link Catalog} stored in a local SQLite database (the embedded default).
+ *
+ * Durability: WAL with `synchronous=FULL`, so a commit is on disk when the promise
+ * resolves (in WAL mode `NORMAL` may lose the last transactions on power loss).
+ */
+export class SqliteCatalog implements Catalog {
+  readonly kind = 'sqlite'
+  readonly #path: string
+  readonly #busyTimeoutMs: number
+  #db: SqliteDatabase | undefined
+  readonly #statements = new Map<string, SqliteStatement>()
+
+  /** Prefer {@link createSqliteCatalog}. */
+  constructor(options: SqliteCatalogOptions) {
+    this.#path = options.path
+    this.#busyTimeoutMs = options.busyTimeoutMs ?? 5000
+  }
+
+  async open(): Promise<void> {
+    if (this.#db !== undefined) return
+    let Database: SqliteDatabaseConstructor
+    try {
+      // A CommonJS module: Node exposes module.exports as `default`.
+      const mod = (await import('better-sqlite3')) as unknown as { default: unknown }
+      Database = mod.default as SqliteDatabaseConstructor
+    } catch (cause) {
+      throw new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'Cannot load better-sqlite3.', {
+        cause,
+        hint: 'Reinstall Strongroom so its native SQLite module is built for this Node.',
+      })
+    }
+    let db: SqliteDatabase | undefined
+    try {
+      if (this.#path !== ':memory:') createPrivateFile(this.#path)
+      db = new Database(this.#path, { timeout: this.#busyTimeoutMs })
+      // Pragmas first and outside any transaction: journal_mode cannot change inside one,
+      // and foreign_keys is a no-op inside one.
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = FULL')
+      db.pragma('foreign_keys = ON')
+      db.pragma(`busy_timeout = ${String(Math.max(0, Math.trunc(this.#busyTimeoutMs)))}`)
+      this.#db = db
+      this.#write((d) => {
+        d.exec(SCHEMA_MIGRATIONS_DDL.sqlite)
+        const applied = d.prepare('SELECT id FROM schema_migrations').all() as { id: string }[]
+        for (const m of pendingMigrations(new Set(applied.map((r) => r.id)))) {
+          d.exec(m.sqlite)
+          d.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)').run(
+            m.id,
+            Date.now(),
+          )
+        }
+      })
+    } catch (cause) {
+      this.#db = undefined
+      this.#statements.clear()
+      try {
+        db?.close()
+      } catch {
+        // Already failing; the original error is the one worth reporting.
+      }
+      throw mapSqliteError(cause, 'open')
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#run('close', () => {
+      const db = this.#db
+      this.#db = undefined
+      this.#statements.clear()
+      db?.close()
+    })
+  }
+
+  createDataset(input: CreateDatasetInput): Promise<DatasetRecord> {
+    return this.#run('createDataset', () => {
+      const createdAt = new Date()
+      const ms = createdAt.getTime()
+      try {
+        this.#write(() => {
+          this.#stmt(
+            'INSERT INTO datasets (id, namespace, name, owner, created_at, subject_column, ' +
+              'current_version) VALUES (?, ?, ?, ?, ?, ?, 0)',
+          ).run(input.id, input.namespace, input.name, input.owner, ms, input.subjectColumn)
+          this.#stmt(
+            'INSERT INTO keks (dataset_id, version, root_key_id, algorithm, wrapped, state, ' +
+              "created_at) VALUES (?, 1, ?, ?, ?, 'active', ?)",
+          ).run(
+            input.id,
+            input.kek.rootKeyId,
+            input.kek.algorithm,
+            toBuffer(input.kek.ciphertext),
+            ms,
+          )
+        })
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e
+        throw new StrongroomError(
+          'ERR_DATASET_EXISTS',
+          `Dataset ${input.namespace}.${input.name} already exists.`,
+          { cause: e, details: { namespace: input.namespace, name: input.name } },
+        )
+      }
+      return {
+        id: input.id,
+        namespace: input.namespace,
+        name: input.name,
+        owner: input.owner,
+        createdAt,
+        subjectColumn: input.subjectColumn,
+        currentVersion: 0,
+      }
+    })
+  }
+
+  getDataset(namespace: string, name: string): Promise<DatasetRecord | undefined> {
+    return this.#run('getDataset', () => {
+      const row = this.#stmt('SELECT * FROM datasets WHERE namespace = ? AND name = ?').get(
+        namespace,
+        name,
+      ) as DatasetRow | undefined
+      return row === undefined ? undefined : toDataset(row)
+    })
+  }
+
+  getDatasetById(id: string): Promise<DatasetRecord | undefined> {
+    return this.#run('getDatasetById', () => {
+      const row = this.#stmt('SELECT * FROM datasets WHERE id = ?').get(id) as
+        DatasetRow | undefined
+      return row === undefined ? undefined : toDataset(row)
+    })
+  }
+
+  listDatasets(): Promise<DatasetRecord[]> {
+    return this.#run('listDatasets', () => {
+      const rows = this.#stmt('SELECT * FROM datasets ORDER BY namespace, name').all()
+      return (rows as DatasetRow[]).map(toDataset)
+    })
+  }
+
+  commitVersion(input: CommitVersionInput): Promise<VersionRecord> {
+    return this.#run('commitVersion', () => {
+      const version = input.expectedCurrentVersion + 1
+      const createdAt = new Date()
+      const ms = createdAt.getTime()
+      checkCommitInput(input, version)
+      const fileIds = [...input.keptFileIds, ...input.newFiles.map((f) => f.id)]
+      this.#write(() => {
+        const ds = this.#stmt('SELECT current_version FROM datasets WHERE id = ?').get(
+          input.datasetId,
+        ) as { current_version: number } | undefined
+        if (ds === undefined) throw datasetNotFound(input.datasetId)
+        if (ds.current_version !== input.expectedCurrentVersion) {
+          throw commitConflict(input.datasetId, input.expectedCurrentVersion, ds.current_version)
+        }
+        checkNewFileKeks(input, this.#activeKekVersion(input.datasetId))
+        if (input.keptFileIds.length > 0) {
+          // json_each binds the whole id list as one parameter, whatever its length.
+          const found = this.#stmt(
+            'SELECT count(*) AS n FROM files WHERE dataset_id = ? ' +
+              'AND id IN (SELECT value FROM json_each(?))',
+          ).get(input.datasetId, JSON.stringify(input.keptFileIds)) as { n: number }
+          if (found.n !== input.keptFileIds.length) throw keptFilesMissing(input.datasetId)
+        }
+        this.#stmt(
+          'INSERT INTO versions (dataset_id, version, parent_version, created_at, operation, ' +
+            'schema_json, row_count) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ).run(
+          input.datasetId,
+          version,
+          input.expectedCurrentVersion,
+          ms,
+          input.operation,
+          JSON.stringify(input.schema),
+          input.rowCount,
+        )
+        const insertFile = this.#stmt(
+          `INSERT INTO files (${FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        for (const f of input.newFiles) {
+          insertFile.run(
+            f.id,
+            f.datasetId,
+            f.createdVersion,
+            f.objectKey,
+            f.rowCount,
+            f.ciphertextBytes,
+            f.plaintextBytes,
+            f.ciphertextSha256,
+            toBuffer(f.wrappedDek),
+            f.kekVersion,
+            ms,
+          )
+        }
+        const link = this.#stmt(
+          'INSERT INTO version_files (dataset_id, version, file_id, ordinal) VALUES (?, ?, ?, ?)',
+        )
+        fileIds.forEach((id, ordinal) => link.run(input.datasetId, version, id, ordinal))
+        // The WHERE repeats the optimistic check: belt and braces should the read above
+        // ever move out of this transaction.
+        const moved = this.#stmt(
+          'UPDATE datasets SET current_version = ? WHERE id = ? AND current_version = ?',
+        ).run(version, input.datasetId, input.expectedCurrentVersion)
+        if (moved.changes !== 1) {
+          throw commitConflict(input.datasetId, input.expectedCurrentVersion, undefined)
+        }
+      })
+      return {
+        datasetId: input.datasetId,
+        version,
+        parentVersion: input.expectedCurrentVersion,
+        createdAt,
+        operation: input.operation,
+        schema: input.schema,
+        rowCount: input.rowCount,
+        fileIds,
+      }
+    })
+  }
+
+  getVersion(datasetId: string, version?: number): Promise<VersionRecord | undefined> {
+    return this.#run('getVersion', () => {
+      let v = version
+      if (v === undefined) {
+        const ds = this.#stmt('SELECT current_version FROM datasets WHERE id = ?').get(
+          datasetId,
+        ) as { current_version: number } | undefined
+        // Version 0 means "nothing committed yet": there is no row to return.
+        if (ds === undefined || ds.current_version === 0) return undefined
+        v = ds.current_version
+      }
+      const row = this.#stmt('SELECT * FROM versions WHERE dataset_id = ? AND version = ?').get(
+        datasetId,
+        v,
+      ) as VersionRow | undefined
+      if (row === undefined) return undefined
+      const files = this.#stmt(
+        'SELECT file_id FROM version_files WHERE dataset_id = ? AND version = ? ORDER BY ordinal',
+      ).all(datasetId, v) as { file_id: string }[]
+      return toVersion(
+        row,
+        files.map((f) => f.file_id),
+      )
+    })
+  }
+
+  listVersions(datasetId: string): Promise<VersionRecord[]> {
+    return this.#run('listVersions', () => {
+      const rows = this.#stmt('SELECT * FROM versions WHERE dataset_id = ? ORDER BY version').all(
+        datasetId,
+      ) as VersionRow[]
+      const links = this.#stmt(
+        'SELECT version, file_id FROM version_files WHERE dataset_id = ? ORDER BY version, ordinal',
+      ).all(datasetId) as { version: number; file_id: string }[]
+      const byVersion = groupFileIds(links)
+      return rows.map((r) => toVersion(r, byVersion.get(r.version) ?? []))
+    })
+  }
+
+  getFiles(fileIds: readonly string[]): Promise<FileRecord[]> {
+    return this.#run('getFiles', () => {
+      if (fileIds.length === 0) return []
+      const rows = this.#stmt(
+        `SELECT ${FILE_COLUMNS} FROM files WHERE id IN (SELECT value FROM json_each(?))`,
+      ).all(JSON.stringify(fileIds)) as FileRow[]
+      return inRequestedOrder(fileIds, rows.map(toFile))
+    })
+  }
+
+  listFilesOfDataset(datasetId: string): Promise<FileRecord[]> {
+    return this.#run('listFilesOfDataset', () => {
+      const rows = this.#stmt(
+        `SELECT ${FILE_COLUMNS} FROM files WHERE dataset_id = ? ORDER BY created_version, id`,
+      ).all(datasetId) as FileRow[]
+      return rows.map(toFile)
+    })
+  }
+
+  listAllObjectKeys(): Promise<Set<string>> {
+    return this.#run('listAllObjectKeys', () => {
+      const rows = this.#stmt('SELECT object_key FROM files').all() as { object_key: string }[]
+      return new Set(rows.map((r) => r.object_key))
+    })
+  }
+
+  getActiveKek(datasetId: string): Promise<KekRecord> {
+    return this.#run('getActiveKek', () => {
+      const kek = this.#stmt("SELECT * FROM keks WHERE dataset_id = ? AND state = 'active'").get(
+        datasetId,
+      ) as KekRow | undefined
+      if (kek !== undefined) return toKek(kek)
+      const ds = this.#stmt('SELECT 1 AS x FROM datasets WHERE id = ?').get(datasetId)
+      throw ds === undefined ? datasetNotFound(datasetId) : noActiveKek(datasetId)
+    })
+  }
+
+  getKek(datasetId: string, version: number): Promise<KekRecord | undefined> {
+    return this.#run('getKek', () => {
+      const row = this.#stmt('SELECT * FROM keks WHERE dataset_id = ? AND version = ?').get(
+        datasetId,
+        version,
+      ) as KekRow | undefined
+      return row === undefined ? undefined : toKek(row)
+    })
+  }
+
+  listKeks(datasetId: string): Promise<KekRecord[]> {
+    return this.#run('listKeks', () => {
+      const rows = this.#stmt('SELECT * FROM keks WHERE dataset_id = ? ORDER BY version').all(
+        datasetId,
+      ) as KekRow[]
+      return rows.map(toKek)
+    })
+  }
+
+  rotateKek(
+    datasetId: string,
+    expectedActiveVersion: number,
+    newKek: WrappedKey,
+    rewrapped: readonly RewrappedDek[],
+  ): Promise<KekRecord> {
+    return this.#run('rotateKek', () => {
+      checkDistinct(
+        rewrapped.map((r) => r.fileId),
+        datasetId,
+      )
+      const version = expectedActiveVersion + 1
+      const createdAt = new Date()
+      this.#write(() => {
+        const ds = this.#stmt('SELECT 1 AS x FROM datasets WHERE id = ?').get(datasetId)
+        if (ds === undefined) throw datasetNotFound(datasetId)
+        const active = this.#activeKekVersion(datasetId)
+        if (active !== expectedActiveVersion) {
+          throw rotateConflict(datasetId, expectedActiveVersion, active)
+        }
+        // Retire first: the partial unique index allows one active KEK per dataset.
+        this.#stmt(
+          "UPDATE keks SET state = 'retired' WHERE dataset_id = ? AND state = 'active'",
+        ).run(datasetId)
+        this.#stmt(
+          'INSERT INTO keks (dataset_id, version, root_key_id, algorithm, wrapped, state, ' +
+            "created_at) VALUES (?, ?, ?, ?, ?, 'active', ?)",
+        ).run(
+          datasetId,
+          version,
+          newKek.rootKeyId,
+          newKek.algorithm,
+          toBuffer(newKek.ciphertext),
+          createdAt.getTime(),
+        )
+        const update = this.#stmt(
+          'UPDATE files SET wrapped_dek = ?, kek_version = ? WHERE id = ? AND dataset_id = ?',
+        )
+        for (const r of rewrapped) {
+          const res = update.run(toBuffer(r.wrappedDek), version, r.fileId, datasetId)
+          if (res.changes !== 1) throw rewrappedFileMissing(datasetId, r.fileId)
+        }
+      })
+      const record: KekRecord = {
+        datasetId,
+        version,
+        wrapped: copyWrappedKey(newKek),
+        state: 'active',
+        createdAt,
+      }
+      return record
+    })
+  }
+
+  getSetting(key: string): Promise<string | undefined> {
+    return this.#run('getSetting', () => {
+      const row = this.#stmt('SELECT value FROM settings WHERE key = ?').get(key) as
+        { value: string } | undefined
+      return row?.value
+    })
+  }
+
+  setSetting(key: string, value: string): Promise<void> {
+    return this.#run('setSetting', () => {
+      this.#write(() => {
+        this.#stmt(
+          'INSERT INTO settings (key, value) VALUES (?, ?) ' +
+            'ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        ).run(key, value)
+      })
+    })
+  }
+
+  #activeKekVersion(datasetId: string): number {
+    const kek = this.#stmt(
+      "SELECT version FROM keks WHERE dataset_id = ? AND state = 'active'",
+    ).get(datasetId) as { version: number } | undefined
+    if (kek === undefined) throw noActiveKek(datasetId)
+    return kek.version
+  }
+
+  #database(): SqliteDatabase {
+    if (this.#db === undefined) {
+      throw new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'The SQLite catalog is not open.', {
+        hint: 'Call open() first.',
+      })
+    }
+    return this.#db
+  }
+
+  /** A cached prepared statement: the hot paths run the same few SQL texts. */
+  #stmt(sql: string): SqliteStatement {
+    let s = this.#statements.get(sql)
+    if (s === undefined) {
+      s = this.#database().prepare(sql)
+      this.#statements.set(sql, s)
+    }
+    return s
+  }
+
+  /** Runs `fn` in one `BEGIN IMMEDIATE` transaction; any throw rolls all of it back. */
+  #write<T>(fn: (db: SqliteDatabase) => T): T {
+    const db = this.#database()
+    db.exec('BEGIN IMMEDIATE')
+    try {
+      const result = fn(db)
+      db.exec('COMMIT')
+      return result
+    } catch (e) {
+      // SQLite may already have rolled back on some errors (e.g. SQLITE_FULL).
+      if (db.inTransaction) db.exec('ROLLBACK')
+      throw e
+    }
+  }
+
+  /**
+   * Runs a method body and settles a promise with its result: better-sqlite3 is
+   * synchronous, but the port is async, and a throw must become a rejection.
+   */
+  #run<T>(operation: string, fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn())
+    } catch (e) {
+      return Promise.reject(mapSqliteError(e, operation))
+    }
+  }
+}
+
+/**
+ * Creates an unopened SQLite catalog; call `open()` before use.
+ *
+ * @example
+ * ```ts
+ * const catalog = createSqliteCatalog({ path: '/srv/lake/catalog.db' })
+ * await catalog.open()
+ * const ds = await catalog.getDataset('crm', 'customers')
+ * await catalog.close()
+ * ```
+ */
+export function createSqliteCatalog(options: SqliteCatalogOptions): SqliteCatalog {
+  return new SqliteCatalog(options)
+}
+
+/**
+ * Creates the database file with mode 0600 before SQLite opens it, so the catalog is never
+ * readable by other users even for an instant (SQLite would create it with 0644 under the
+ * usual umask). SQLite gives its -wal and -shm files the database file's mode.
+ */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  try {
+    closeSync(openSync(path, 'wx', 0o600))
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+  }
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  // better-sqlite3 binds Buffers as BLOBs but rejects other typed arrays.
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+function toBytes(value: Uint8Array): Uint8Array {
+  // A plain copy: callers get an exact Uint8Array, not a Buffer view of a pooled slab.
+  return new Uint8Array(value)
+}
+
+function copyWrappedKey(k: WrappedKey): WrappedKey {
+  return {
+    rootKeyId: k.rootKeyId,
+    algorithm: k.algorithm,
+    ciphertext: new Uint8Array(k.ciphertext),
+  }
+}
+
+function toDataset(r: DatasetRow): DatasetRecord {
+  return {
+    id: r.id,
+    namespace: r.namespace,
+    name: r.name,
+    owner: r.owner,
+    createdAt: new Date(r.created_at),
+    subjectColumn: r.subject_column,
+    currentVersion: r.current_version,
+  }
+}
+
+function toVersion(r: VersionRow, fileIds: string[]): VersionRecord {
+  return {
+    datasetId: r.dataset_id,
+    version: r.version,
+    parentVersion: r.parent_version,
+    createdAt: new Date(r.created_at),
+    operation: r.operation,
+    schema: parseSchema(r.schema_json, r.dataset_id, r.version),
+    rowCount: r.row_count,
+    fileIds,
+  }
+}
+
+function toFile(r: FileRow): FileRecord {
+  return {
+    id: r.id,
+    datasetId: r.dataset_id,
+    createdVersion: r.created_version,
+    objectKey: r.object_key,
+    rowCount: r.row_count,
+    ciphertextBytes: r.ciphertext_bytes,
+    plaintextBytes: r.plaintext_bytes,
+    ciphertextSha256: r.ciphertext_sha256,
+    wrappedDek: toBytes(r.wrapped_dek),
+    kekVersion: r.kek_version,
+    createdAt: new Date(r.created_at),
+  }
+}
+
+function toKek(r: KekRow): KekRecord {
+  if (r.state !== 'active' && r.state !== 'retired') {
+    throw new StrongroomError('ERR_CATALOG_CORRUPT', `KEK ${String(r.version)} has a bad state.`, {
+      details: { datasetId: r.dataset_id, kekVersion: r.version },
+    })
+  }
+  return {
+    datasetId: r.dataset_id,
+    version: r.version,
+    wrapped: { rootKeyId: r.root_key_id, algorithm: r.algorithm, ciphertext: toBytes(r.wrapped) },
+    state: r.state,
+    createdAt: new Date(r.created_at),
+  }
+}
+
+function groupFileIds(
+  links: readonly { version: number; file_id: string }[],
+): Map<number, string[]> {
+  const byVersion = new Map<number, string[]>()
+  for (const l of links) {
+    const ids = byVersion.get(l.version)
+    if (ids === undefined) byVersion.set(l.version, [l.file_id])
+    else ids.push(l.file_id)
+  }
+  return byVersion
+}
+
+function inRequestedOrder(fileIds: readonly string[], files: FileRecord[]): FileRecord[] {
+  const byId = new Map(files.map((f) => [f.id, f]))
+  const out: FileRecord[] = []
+  for (const id of fileIds) {
+    const f = byId.get(id)
+    if (f !== undefined) out.push(f)
+  }
+  return out
+}
+
+function parseSchema(json: string, datasetId: string, version: number): DatasetSchema {
+  try {
+    return JSON.parse(json) as DatasetSchema
+  } catch (cause) {
+    throw new StrongroomError(
+      'ERR_CATALOG_CORRUPT',
+      `Version ${String(version)} has a bad schema.`,
+      {
+        cause,
+        details: { datasetId, version },
+      },
+    )
+  }
+}
+
+function checkDistinct(ids: readonly string[], datasetId: string): void {
+  if (new Set(ids).size !== ids.length) {
+    throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'A file id is listed twice.', {
+      details: { datasetId },
+    })
+  }
+}
+
+/** Checks the parts of a commit that need no database, before taking the write lock. */
+function checkCommitInput(input: CommitVersionInput, version: number): void {
+  checkDistinct([...input.keptFileIds, ...input.newFiles.map((f) => f.id)], input.datasetId)
+  for (const f of input.newFiles) {
+    if (f.datasetId !== input.datasetId || f.createdVersion < 1 || f.createdVersion > version) {
+      throw new StrongroomError(
+        'ERR_USAGE_INVALID_ARGUMENT',
+        `File ${f.id} does not belong to dataset ${input.datasetId} at version ${String(version)}.`,
+        { details: { datasetId: input.datasetId, fileId: f.id } },
+      )
+    }
+  }
+}
+
+/**
+ * New files must be wrapped under the active KEK: a file wrapped under a KEK that was
+ * rotated away meanwhile would silently stay under the retired key.
+ */
+function checkNewFileKeks(input: CommitVersionInput, active: number): void {
+  for (const f of input.newFiles) {
+    if (f.kekVersion === active) continue
+    if (f.kekVersion < active) {
+      throw new StrongroomError(
+        'ERR_CATALOG_CONFLICT',
+        `Dataset ${input.datasetId} was re-keyed while the commit was prepared.`,
+        {
+          hint: 'Re-encrypt the new files under the active KEK and retry.',
+          details: { datasetId: input.datasetId, fileId: f.id, activeKekVersion: active },
+        },
+      )
+    }
+    throw new StrongroomError(
+      'ERR_USAGE_INVALID_ARGUMENT',
+      `File ${f.id} names a KEK version that does not exist.`,
+      { details: { datasetId: input.datasetId, fileId: f.id } },
+    )
+  }
+}
+
+function datasetNotFound(datasetId: string): StrongroomError {
+  return new StrongroomError('ERR_DATASET_NOT_FOUND', `Dataset ${datasetId} does not exist.`, {
+    details: { datasetId },
+  })
+}
+
+function noActiveKek(datasetId: string): StrongroomError {
+  return new StrongroomError('ERR_CATALOG_CORRUPT', `Dataset ${datasetId} has no active KEK.`, {
+    details: { datasetId },
+  })
+}
+
+function commitConflict(
+  datasetId: string,
+  expected: number,
+  actual: number | undefined,
+): StrongroomError {
+  return new StrongroomError(
+    'ERR_CATALOG_CONFLICT',
+    `Dataset ${datasetId} is no longer at version ${String(expected)}.`,
+    {
+      hint: 'Another writer committed first; re-read the dataset and retry.',
+      details: {
+        datasetId,
+        expectedVersion: expected,
+        ...(actual === undefined ? {} : { currentVersion: actual }),
+      },
+    },
+  )
+}
+
+function rotateConflict(datasetId: string, expected: number, actual: number): StrongroomError {
+  return new StrongroomError(
+    'ERR_CATALOG_CONFLICT',
+    `The active KEK of dataset ${datasetId} is no longer version ${String(expected)}.`,
+    {
+      hint: 'Another rotation finished first; re-read the active KEK and retry.',
+      details: { datasetId, expectedKekVersion: expected, activeKekVersion: actual },
+    },
+  )
+}
+
+function keptFilesMissing(datasetId: string): StrongroomError {
+  return new StrongroomError(
+    'ERR_USAGE_INVALID_ARGUMENT',
+    `A kept file is not a file of dataset ${datasetId}.`,
+    { details: { datasetId } },
+  )
+}
+
+function rewrappedFileMissing(datasetId: string, fileId: string): StrongroomError {
+  return new StrongroomError(
+    'ERR_USAGE_INVALID_ARGUMENT',
+    `File ${fileId} is not a file of dataset ${datasetId}.`,
+    { details: { datasetId, fileId } },
+  )
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+}
+
+/**
+ * Maps a better-sqlite3 error to a Strongroom code. Constraint failures in a write mean
+ * the input broke an invariant (a duplicate object key, a dangling file); the message
+ * names the operation only, since SQLite's own text may quote values.
+ */
+function mapSqliteError(e: unknown, operation: string): StrongroomError {
+  if (e instanceof StrongroomError) return e
+  const raw = (e as { code?: unknown } | null)?.code
+  const code = typeof raw === 'string' ? raw : ''
+  if (code.startsWith('SQLITE_CONSTRAINT')) {
+    return new StrongroomError(
+      'ERR_USAGE_INVALID_ARGUMENT',
+      `Catalog ${operation} violates a catalog constraint.`,
+      { cause: e, details: { operation, sqliteCode: code } },
+    )
+  }
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    return new StrongroomError('ERR_CATALOG_CORRUPT', 'The SQLite catalog file is damaged.', {
+      cause: e,
+      details: { operation, sqliteCode: code },
+    })
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'The SQLite catalog is locked.', {
+      cause: e,
+      hint: 'Another process holds the catalog write lock; retry later.',
+      details: { operation, sqliteCode: code },
+    })
+  }
+  if (code.startsWith('SQLITE_') || code.startsWith('E')) {
+    // Open, I/O, disk-full and permission failures: the catalog cannot be used right now.
+    return new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'The SQLite catalog is unavailable.', {
+      cause: e,
+      details: { operation, ...(code === '' ? {} : { errorCode: code }) },
+    })
+  }
+  return new StrongroomError('ERR_INTERNAL', `Catalog ${operation} failed unexpectedly.`, {
+    cause: e,
+    details: { operation },
+  })
+}

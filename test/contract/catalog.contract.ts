@@ -1,0 +1,550 @@
+/**
+ * The catalog port's contract suite (see the `Catalog` interface). Each backend runs it in a
+ * few lines:
+ *
+ * ```ts
+ * runCatalogContract('sqlite', { create: () => Promise.resolve(createSqliteCatalog({ path })) })
+ * ```
+ *
+ * `create` must return a new, unopened catalog over the same underlying store every time it
+ * is called: the suite opens several at once (concurrency) and reopens (durability). Tests
+ * share that store, so each one works on datasets with fresh, unique names.
+ */
+import { randomBytes } from 'node:crypto'
+
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+
+import type {
+  Catalog,
+  CommitVersionInput,
+  CreateDatasetInput,
+  DatasetRecord,
+  FileRecord,
+} from '../../src/catalog/catalog.js'
+import type { DatasetSchema } from '../../src/core/schema.js'
+import { newId } from '../../src/core/ids.js'
+import { isStrongroomError } from '../../src/errors.js'
+import type { ErrorCode } from '../../src/errors.js'
+import type { WrappedKey } from '../../src/keys/key-provider.js'
+
+/** Options for {@link runCatalogContract}. */
+export interface CatalogContractOptions {
+  /** A new, unopened catalog over the same store on every call. */
+  readonly create: () => Promise<Catalog>
+  /** Runs once after the suite, e.g. to drop the test schema or delete the folder. */
+  readonly cleanup?: () => Promise<void>
+  /** A reason to skip the whole suite (printed), or `false`/absent to run it. */
+  readonly skip?: string | false
+}
+
+const SCHEMA_V1: DatasetSchema = {
+  columns: [
+    { name: 'id', type: 'int64', physicalType: 'BIGINT', nullable: false },
+    { name: 'email', type: 'string', physicalType: 'VARCHAR', nullable: true },
+  ],
+}
+
+const SCHEMA_V2: DatasetSchema = {
+  columns: [
+    ...SCHEMA_V1.columns,
+    {
+      name: 'signed_up',
+      type: 'timestamp',
+      physicalType: 'TIMESTAMP WITH TIME ZONE',
+      nullable: true,
+    },
+  ],
+}
+
+/** Bytes that catch encoding mistakes: every byte value, NULs and high bytes included. */
+function nastyBytes(length: number): Uint8Array {
+  const out = new Uint8Array(length)
+  for (let i = 0; i < length; i++) out[i] = (i * 7 + 3) % 256
+  out[0] = 0
+  out[length - 1] = 0xff
+  return out
+}
+
+function wrappedKey(tag: string): WrappedKey {
+  return {
+    rootKeyId: `root-${tag}`,
+    algorithm: 'A256GCM',
+    ciphertext: new Uint8Array(randomBytes(60)),
+  }
+}
+
+/** Asserts that `promise` rejects with a StrongroomError of `code`. */
+async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(err, `expected ${code}`).toBeDefined()
+  if (!isStrongroomError(err)) throw err
+  expect(err.code).toBe(code)
+}
+
+/**
+ * Registers the catalog contract suite with vitest.
+ *
+ * @example
+ * ```ts
+ * runCatalogContract('sqlite', {
+ *   create: () => Promise.resolve(createSqliteCatalog({ path: join(dir, 'catalog.db') })),
+ *   cleanup: () => rm(dir, { recursive: true, force: true }),
+ * })
+ * ```
+ */
+export function runCatalogContract(name: string, opts: CatalogContractOptions): void {
+  if (opts.skip !== undefined && opts.skip !== false) {
+    const reason = opts.skip
+    console.warn(`[catalog contract] skipping ${name}: ${reason}`)
+    describe.skip(`catalog contract: ${name} (skipped: ${reason})`, () => {
+      it('runs the catalog contract', () => undefined)
+    })
+    return
+  }
+
+  describe(`catalog contract: ${name}`, () => {
+    const opened: Catalog[] = []
+
+    async function open(): Promise<Catalog> {
+      const c = await opts.create()
+      opened.push(c)
+      await c.open()
+      return c
+    }
+
+    afterEach(async () => {
+      for (const c of opened.splice(0)) await c.close()
+    })
+
+    afterAll(async () => {
+      await opts.cleanup?.()
+    })
+
+    function datasetInput(overrides: Partial<CreateDatasetInput> = {}): CreateDatasetInput {
+      return {
+        id: newId('ds'),
+        namespace: 'crm',
+        name: newId('t'),
+        owner: 'alice',
+        subjectColumn: 'email',
+        kek: wrappedKey('1'),
+        ...overrides,
+      }
+    }
+
+    function newFile(
+      ds: DatasetRecord,
+      version: number,
+      overrides: Partial<Omit<FileRecord, 'createdAt'>> = {},
+    ): Omit<FileRecord, 'createdAt'> {
+      const id = newId('f')
+      return {
+        id,
+        datasetId: ds.id,
+        createdVersion: version,
+        objectKey: `ds/${ds.id}/v${String(version)}/${id}.sre`,
+        rowCount: 1000,
+        ciphertextBytes: 4096,
+        plaintextBytes: 3900,
+        ciphertextSha256: randomBytes(32).toString('hex'),
+        wrappedDek: new Uint8Array(randomBytes(40)),
+        kekVersion: 1,
+        ...overrides,
+      }
+    }
+
+    function commitInput(
+      ds: DatasetRecord,
+      expected: number,
+      overrides: Partial<CommitVersionInput> = {},
+    ): CommitVersionInput {
+      const newFiles = overrides.newFiles ?? [newFile(ds, expected + 1)]
+      return {
+        datasetId: ds.id,
+        expectedCurrentVersion: expected,
+        operation: expected === 0 ? 'ingest' : 'append',
+        schema: SCHEMA_V1,
+        newFiles,
+        keptFileIds: [],
+        rowCount: newFiles.reduce((n, f) => n + f.rowCount, 0),
+        ...overrides,
+      }
+    }
+
+    it('creates datasets and finds them by name, by id and in the list', async () => {
+      const c = await open()
+      const input = datasetInput({ subjectColumn: null })
+      const ds = await c.createDataset(input)
+      expect(ds).toMatchObject({
+        id: input.id,
+        namespace: 'crm',
+        name: input.name,
+        owner: 'alice',
+        subjectColumn: null,
+        currentVersion: 0,
+      })
+      expect(ds.createdAt).toBeInstanceOf(Date)
+      expect(Math.abs(ds.createdAt.getTime() - Date.now())).toBeLessThan(60_000)
+
+      expect(await c.getDataset('crm', input.name)).toEqual(ds)
+      expect(await c.getDatasetById(input.id)).toEqual(ds)
+      expect(await c.getDataset('crm', 'no_such_dataset')).toBeUndefined()
+      expect(await c.getDataset('other', input.name)).toBeUndefined()
+      expect(await c.getDatasetById('ds_missing')).toBeUndefined()
+
+      const other = await c.createDataset(datasetInput({ namespace: 'aaa' }))
+      const list = await c.listDatasets()
+      expect(list).toContainEqual(ds)
+      expect(list).toContainEqual(other)
+      const keys = list.map((d) => `${d.namespace}\u0000${d.name}`)
+      expect(keys).toEqual([...keys].sort())
+    })
+
+    it('refuses a duplicate namespace.name with ERR_DATASET_EXISTS and keeps the first', async () => {
+      const c = await open()
+      const first = await c.createDataset(datasetInput())
+      await expectCode(
+        c.createDataset(datasetInput({ namespace: first.namespace, name: first.name })),
+        'ERR_DATASET_EXISTS',
+      )
+      expect(await c.getDataset(first.namespace, first.name)).toEqual(first)
+      expect((await c.listDatasets()).filter((d) => d.name === first.name)).toHaveLength(1)
+      // The same name in another namespace is a different dataset.
+      const elsewhere = await c.createDataset(datasetInput({ namespace: 'hr', name: first.name }))
+      expect(elsewhere.namespace).toBe('hr')
+    })
+
+    it('creates KEK version 1, active, with the dataset', async () => {
+      const c = await open()
+      const input = datasetInput()
+      const ds = await c.createDataset(input)
+      const active = await c.getActiveKek(ds.id)
+      expect(active).toMatchObject({ datasetId: ds.id, version: 1, state: 'active' })
+      expect(active.wrapped).toEqual(input.kek)
+      expect(active.createdAt).toBeInstanceOf(Date)
+      expect(await c.getKek(ds.id, 1)).toEqual(active)
+      expect(await c.getKek(ds.id, 2)).toBeUndefined()
+      expect(await c.listKeks(ds.id)).toEqual([active])
+      await expectCode(c.getActiveKek('ds_missing'), 'ERR_DATASET_NOT_FOUND')
+    })
+
+    it('has no version before the first commit (version 0)', async () => {
+      const c = await open()
+      const ds = await c.createDataset(datasetInput())
+      expect(await c.getVersion(ds.id)).toBeUndefined()
+      expect(await c.getVersion(ds.id, 0)).toBeUndefined()
+      expect(await c.getVersion(ds.id, 1)).toBeUndefined()
+      expect(await c.listVersions(ds.id)).toEqual([])
+      expect(await c.listFilesOfDataset(ds.id)).toEqual([])
+      expect(await c.getVersion('ds_missing')).toBeUndefined()
+    })
+
+    it('commits v1 and v2 (kept + new files) and reads them back', async () => {
+      const c = await open()
+      const ds = await c.createDataset(datasetInput())
+      const a = newFile(ds, 1, { rowCount: 10 })
+      const b = newFile(ds, 1, { rowCount: 20 })
+      const v1 = await c.commitVersion(commitInput(ds, 0, { newFiles: [a, b], rowCount: 30 }))
+      expect(v1).toMatchObject({
+        datasetId: ds.id,
+        version: 1,
+        parentVersion: 0,
+        operation: 'ingest',
+        schema: SCHEMA_V1,
+        rowCount: 30,
+        fileIds: [a.id, b.id],
+      })
+      expect((await c.getDatasetById(ds.id))?.currentVersion).toBe(1)
+
+      // v2 keeps b then a (order is the caller's), and adds two new files.
+      const d = newFile(ds, 2, { rowCount: 5 })
+      const e = newFile(ds, 2, { rowCount: 7 })
+      const v2 = await c.commitVersion(
+        commitInput(ds, 1, {
+          operation: 'append',
+          schema: SCHEMA_V2,
+          keptFileIds: [b.id, a.id],
+          newFiles: [d, e],
+          rowCount: 42,
+        }),
+      )
+      expect(v2).toMatchObject({ version: 2, parentVersion: 1, operation: 'append', rowCount: 42 })
+      expect(v2.fileIds).toEqual([b.id, a.id, d.id, e.id])
+      expect((await c.getDatasetById(ds.id))?.currentVersion).toBe(2)
+
+      expect(await c.getVersion(ds.id)).toEqual(v2)
+      expect(await c.getVersion(ds.id, 2)).toEqual(v2)
+      expect(await c.getVersion(ds.id, 1)).toEqual(v1)
+      expect(await c.getVersion(ds.id, 3)).toBeUndefined()
+      expect(await c.listVersions(ds.id)).toEqual([v1, v2])
+
+      const files = await c.getFiles([e.id, a.id, 'f_missing', d.id])
+      expect(files.map((f) => f.id)).toEqual([e.id, a.id, d.id])
+      for (const f of files) expect(f.createdAt).toBeInstanceOf(Date)
+      expect(files[1]).toEqual({ ...a, createdAt: v1.createdAt })
+      expect(files[0]).toEqual({ ...e, createdAt: v2.createdAt })
+      expect(await c.getFiles([])).toEqual([])
+
+      const all = await c.listFilesOfDataset(ds.id)
+      expect(new Set(all.map((f) => f.id))).toEqual(new Set([a.id, b.id, d.id, e.id]))
+      expect(all.map((f) => f.createdVersion)).toEqual([1, 1, 2, 2])
+
+      const keys = await c.listAllObjectKeys()
+      for (const f of [a, b, d, e]) expect(keys.has(f.objectKey)).toBe(true)
+    })
+
+    it('commits a version with no files (e.g. an empty overwrite)', async () => {
+      const c = await open()
+      const ds = await c.createDataset(datasetInput())
+      await c.commitVersion(commitInput(ds, 0))
+      const v2 = await c.commitVersion(
+        commitInput(ds, 1, { operation: 'overwrite', newFiles: [], rowCount: 0 }),
+      )
+      expect(v2.fileIds).toEqual([])
+      expect(await c.getVersion(ds.id)).toEqual(v2)
+    })
+
+    it('refuses a stale expectedCurrentVersion with ERR_CATALOG_CONFLICT and changes nothing', async () => {
+      const c = await open()
+      const ds = await c.createDataset(datasetInput())
+      const v1 = await c.commitVersion(commitInput(ds, 0))
+      const stale = newFile(ds, 1)
+      await expectCode(
+        c.commitVersion(commitInput(ds, 0, { newFiles: [stale] })),
+        'ERR_CATALOG_CONFLICT',
+      )
+      // Ahead of the current version is as stale as behind it.
+      await expectCode(
+        c.commitVersion(commitInput(ds, 5, { newFiles: [newFile(ds, 6)] })),
+        'ERR_CATALOG_CONFLICT',
+      )
+      expect((await c.getDatasetById(ds.id))?.currentVersion).toBe(1)
+      expect(await c.listVersions(ds.id)).toEqual([v1])
+      expect((await c.listFilesOfDataset(ds.id)).map((f) => f.id)).toEqual(v1.fileIds)
+      expect((await c.listAllObjectKeys()).has(stale.objectKey)).toBe(false)
+      expect(await c.getFiles([stale.id])).toEqual([])
+    })
+
+    it('lets exactly one of two concurrent commits with the same expected version win', async () => {
+      const c1 = await open()
+      const c2 = await open()
+      const ds = await c1.createDataset(datasetInput())
+      for (const pair of [
+        [c1, c2],
+        [c1, c1],
+      ] as const) {
+        const current = (await c1.getDatasetById(ds.id))?.currentVersion ?? -1
+        const x = newFile(ds, current + 1)
+        const y = newFile(ds, current + 1)
+        const results = await Promise.allSettled([
+          pair[0].commitVersion(commitInput(ds, current, { newFiles: [x] })),
+          pair[1].commitVersion(commitInput(ds, current, { newFiles: [y] })),
+        ])
+        const won = results.filter((r) => r.status === 'fulfilled')
+        const lost = results.filter((r) => r.status === 'rejected')
+        expect(won).toHaveLength(1)
+        expect(lost).toHaveLength(1)
+        const reason: unknown = lost[0]?.status === 'rejected' ? lost[0].reason : undefined
+        expect(isStrongroomError(reason, 'ERR_CATALOG_CONFLICT')).toBe(true)
+
+        const winner = won[0]?.status === 'fulfilled' ? won[0].value : undefined
+        const loserFile = winner?.fileIds.includes(x.id) === true ? y : x
+        expect((await c1.getDatasetById(ds.id))?.currentVersion).toBe(current + 1)
+        expect(await c2.getVersion(ds.id)).toEqual(winner)
+        expect((await c1.listAllObjectKeys()).has(loserFile.objectKey)).toBe(false)
+      }
+    })
+
+    it('rotates the KEK: new active version, old retired, DEKs re-wrapped atomically', async () => {
+      const c = await open()
+      const input = datasetInput()
+      const ds = await c.createDataset(input)
+      const a = newFile(ds, 1)
+      const b = newFile(ds, 1)
+      await c.commitVersion(commitInput(ds, 0, { newFiles: [a, b] }))
+
+      const kek2 = wrappedKey('2')
+      const deks = new Map([
+        [a.id, nastyBytes(40)],
+        [b.id, new Uint8Array(randomBytes(40))],
+      ])
+      const rotated = await c.rotateKek(
+        ds.id,
+        1,
+        kek2,
+        [...deks].map(([fileId, wrappedDek]) => ({ fileId, wrappedDek })),
+      )
+      expect(rotated).toMatchObject({
+        datasetId: ds.id,
+        version: 2,
+        state: 'active',
+        wrapped: kek2,
+      })
+      expect(await c.getActiveKek(ds.id)).toEqual(rotated)
+      const keks = await c.listKeks(ds.id)
+      expect(keks.map((k) => [k.version, k.state])).toEqual([
+        [1, 'retired'],
+        [2, 'active'],
+      ])
+      // The retired KEK stays readable: files not yet re-wrapped may still need it.
+      expect(keks[0]?.wrapped).toEqual(input.kek)
+      for (const f of await c.getFiles([a.id, b.id])) {
+        expect(f.kekVersion).toBe(2)
+        expect(f.wrappedDek).toEqual(deks.get(f.id))
+      }
+
+      // A second rotation from the same starting point lost the race.
+      const before = await c.getFiles([a.id, b.id])
+      await expectCode(
+        c.rotateKek(ds.id, 1, wrappedKey('x'), [{ fileId: a.id, wrappedDek: new Uint8Array([9]) }]),
+        'ERR_CATALOG_CONFLICT',
+      )
+      expect(await c.listKeks(ds.id)).toEqual(keks)
+      expect(await c.getFiles([a.id, b.id])).toEqual(before)
+
+      // A rotation naming a file of no such dataset rolls back entirely.
+      await expectCode(
+        c.rotateKek(ds.id, 2, wrappedKey('3'), [
+          { fileId: a.id, wrappedDek: new Uint8Array([1, 2, 3]) },
+          { fileId: 'f_missing', wrappedDek: new Uint8Array([4]) },
+        ]),
+        'ERR_USAGE_INVALID_ARGUMENT',
+      )
+      expect(await c.listKeks(ds.id)).toEqual(keks)
+      expect(await c.getFiles([a.id, b.id])).toEqual(before)
+
+      // After a rotation, new files must be wrapped under the new KEK.
+      await expectCode(
+        c.commitVersion(commitInput(ds, 1, { newFiles: [newFile(ds, 2, { kekVersion: 1 })] })),
+        'ERR_CATALOG_CONFLICT',
+      )
+      const v2 = await c.commitVersion(
+        commitInput(ds, 1, {
+          keptFileIds: [a.id, b.id],
+          newFiles: [newFile(ds, 2, { kekVersion: 2 })],
+        }),
+      )
+      expect(v2.version).toBe(2)
+      await expectCode(c.rotateKek('ds_missing', 1, wrappedKey('m'), []), 'ERR_DATASET_NOT_FOUND')
+    })
+
+    it('rolls back a failing commit entirely (duplicate object key, foreign kept file)', async () => {
+      const c = await open()
+      const ds = await c.createDataset(datasetInput())
+      const other = await c.createDataset(datasetInput())
+      const v1 = await c.commitVersion(commitInput(ds, 0))
+      const taken = (await c.getFiles(v1.fileIds))[0]
+      expect(taken).toBeDefined()
+      const otherV1 = await c.commitVersion(commitInput(other, 0))
+
+      const fresh = newFile(ds, 2)
+      const clash = newFile(ds, 2, { objectKey: taken?.objectKey ?? '' })
+      await expectCode(
+        c.commitVersion(commitInput(ds, 1, { newFiles: [fresh, clash] })),
+        'ERR_USAGE_INVALID_ARGUMENT',
+      )
+      // A version may not list another dataset's file (its DEK is under another KEK).
+      await expectCode(
+        c.commitVersion(commitInput(ds, 1, { keptFileIds: otherV1.fileIds, newFiles: [] })),
+        'ERR_USAGE_INVALID_ARGUMENT',
+      )
+      await expectCode(
+        c.commitVersion(commitInput(ds, 1, { keptFileIds: ['f_missing'] })),
+        'ERR_USAGE_INVALID_ARGUMENT',
+      )
+
+      expect((await c.getDatasetById(ds.id))?.currentVersion).toBe(1)
+      expect(await c.listVersions(ds.id)).toEqual([v1])
+      expect(await c.getFiles([fresh.id])).toEqual([])
+      expect((await c.listAllObjectKeys()).has(fresh.objectKey)).toBe(false)
+      expect((await c.listFilesOfDataset(ds.id)).map((f) => f.id)).toEqual(v1.fileIds)
+
+      // Nothing was left behind: the same version commits cleanly afterwards.
+      const v2 = await c.commitVersion(commitInput(ds, 1, { newFiles: [fresh] }))
+      expect(v2.fileIds).toEqual([fresh.id])
+      await expectCode(
+        c.commitVersion(commitInput({ ...ds, id: 'ds_missing' }, 0)),
+        'ERR_DATASET_NOT_FOUND',
+      )
+    })
+
+    it('gets and sets settings', async () => {
+      const c = await open()
+      const key = `k.${newId('s')}`
+      expect(await c.getSetting(key)).toBeUndefined()
+      await c.setSetting(key, 'one')
+      expect(await c.getSetting(key)).toBe('one')
+      await c.setSetting(key, 'two: ünïcödé ✓')
+      expect(await c.getSetting(key)).toBe('two: ünïcödé ✓')
+      await c.setSetting(key, '')
+      expect(await c.getSetting(key)).toBe('')
+    })
+
+    it('keeps everything across close and reopen', async () => {
+      const c = await open()
+      const ds = await c.createDataset(datasetInput())
+      const v1 = await c.commitVersion(commitInput(ds, 0))
+      const files = await c.listFilesOfDataset(ds.id)
+      const keks = await c.listKeks(ds.id)
+      const key = `k.${newId('s')}`
+      await c.setSetting(key, 'persisted')
+      await c.close()
+      opened.splice(opened.indexOf(c), 1)
+
+      const again = await open()
+      expect(await again.getDatasetById(ds.id)).toEqual({ ...ds, currentVersion: 1 })
+      expect(await again.getVersion(ds.id)).toEqual(v1)
+      expect(await again.listFilesOfDataset(ds.id)).toEqual(files)
+      expect(await again.listKeks(ds.id)).toEqual(keks)
+      expect(await again.getSetting(key)).toBe('persisted')
+    })
+
+    it('round-trips Dates and bytes exactly', async () => {
+      const c = await open()
+      const kekBytes = nastyBytes(512)
+      const input = datasetInput({
+        kek: { rootKeyId: 'root-ü', algorithm: 'AES-KWP+HMAC-SHA256', ciphertext: kekBytes },
+      })
+      const ds = await c.createDataset(input)
+      // A view into a larger buffer: only the viewed bytes may be stored.
+      const backing = nastyBytes(300)
+      const dek = backing.subarray(17, 17 + 256)
+      const f = newFile(ds, 1, {
+        wrappedDek: dek,
+        rowCount: 2 ** 40,
+        ciphertextBytes: 2 ** 45 + 1,
+        plaintextBytes: 0,
+      })
+      const v1 = await c.commitVersion(commitInput(ds, 0, { newFiles: [f], rowCount: 2 ** 40 }))
+
+      const reopened = await open()
+      const [file] = await reopened.getFiles([f.id])
+      expect(file?.wrappedDek).toBeInstanceOf(Uint8Array)
+      expect(Array.from(file?.wrappedDek ?? [])).toEqual(Array.from(dek))
+      expect(file?.rowCount).toBe(2 ** 40)
+      expect(file?.ciphertextBytes).toBe(2 ** 45 + 1)
+      expect(file?.plaintextBytes).toBe(0)
+      expect(file?.createdAt.getTime()).toBe(v1.createdAt.getTime())
+
+      const kek = await reopened.getActiveKek(ds.id)
+      expect(Array.from(kek.wrapped.ciphertext)).toEqual(Array.from(kekBytes))
+      expect(kek.wrapped.rootKeyId).toBe('root-ü')
+
+      const back = await reopened.getDatasetById(ds.id)
+      expect(back?.createdAt).toBeInstanceOf(Date)
+      expect(back?.createdAt.getTime()).toBe(ds.createdAt.getTime())
+      const version = await reopened.getVersion(ds.id, 1)
+      expect(version?.createdAt.getTime()).toBe(v1.createdAt.getTime())
+      expect(version?.rowCount).toBe(2 ** 40)
+      expect(version?.schema).toEqual(SCHEMA_V1)
+    })
+
+    it('fails with ERR_CATALOG_UNAVAILABLE before open', async () => {
+      const c = await opts.create()
+      await expectCode(c.listDatasets(), 'ERR_CATALOG_UNAVAILABLE')
+    })
+  })
+}

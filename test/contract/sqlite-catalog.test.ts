@@ -1,0 +1,33 @@
+import { mkdtempSync, statSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { describe, expect, it } from 'vitest'
+
+import { createSqliteCatalog } from '../../src/catalog/sqlite/sqlite-catalog.js'
+import { runCatalogContract } from './catalog.contract.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'strongroom-sqlite-catalog-'))
+const path = join(dir, 'lake', 'catalog.db')
+
+runCatalogContract('sqlite', {
+  create: () => Promise.resolve(createSqliteCatalog({ path })),
+  cleanup: () => rm(dir, { recursive: true, force: true }),
+})
+
+describe('sqlite catalog file', () => {
+  it('is created private (0600) and in WAL mode', async () => {
+    const own = join(dir, 'private', 'catalog.db')
+    const catalog = createSqliteCatalog({ path: own })
+    await catalog.open()
+    await catalog.setSetting('probe', 'x')
+    try {
+      expect(statSync(own).mode & 0o777).toBe(0o600)
+      // SQLite gives the WAL file the database file's permissions.
+      expect(statSync(`${own}-wal`).mode & 0o777).toBe(0o600)
+    } finally {
+      await catalog.close()
+    }
+  })
+})
