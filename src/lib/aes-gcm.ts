@@ -22,16 +22,10 @@ export interface GcmSealResult {
 
 function cipherName(key: Uint8Array | KeyObject): CipherGCMTypes {
   const size = key instanceof Uint8Array ? key.byteLength : key.symmetricKeySize
-  switch (size) {
-    case 16:
-      return 'aes-128-gcm'
-    case 24:
-      return 'aes-192-gcm'
-    case 32:
-      return 'aes-256-gcm'
-    default:
-      throw new RangeError('AES-GCM key must be 16, 24 or 32 bytes')
-  }
+  if (size === 16) return 'aes-128-gcm'
+  if (size === 24) return 'aes-192-gcm'
+  if (size === 32) return 'aes-256-gcm'
+  throw new RangeError('AES-GCM key must be 16, 24 or 32 bytes')
 }
 
 function checkIv(iv: Uint8Array): void {
