@@ -1,0 +1,97 @@
+/**
+ * The processing-engine port: turns user files into plaintext Parquet chunks (which callers
+ * encrypt before anything touches storage) and plaintext Parquet back into record batches or
+ * user exports. Implementations must keep plaintext off disk, out of logs and out of errors.
+ */
+import type { RecordBatch } from '../core/batch.js'
+import type { DatasetSchema } from '../core/schema.js'
+
+/** Input file formats the engine ingests. */
+export type InputFormat = 'csv' | 'jsonl' | 'parquet'
+
+/** Export formats. */
+export type OutputFormat = 'csv' | 'jsonl' | 'parquet'
+
+/** A file to convert. */
+export interface ConvertSource {
+  readonly path: string
+  readonly format: InputFormat
+  /** CSV field delimiter, one ASCII character (default `,`). */
+  readonly delimiter?: string
+}
+
+/** Options for {@link ProcessingEngine.convertToParquet}. */
+export interface ConvertOptions {
+  /** Input bytes per chunk (default 64 MiB). A chunk grows only to hold one whole record. */
+  readonly chunkBytes?: number
+  /** Hard limit for one record (default 256 MiB); larger → `ERR_INPUT_FIELD_TOO_LARGE`. */
+  readonly maxRecordBytes?: number
+  /** Read every CSV/JSONL column as text instead of sniffing types on the first chunk. */
+  readonly allVarchar?: boolean
+  readonly signal?: AbortSignal
+  /** Called with the number of input bytes read so far. */
+  readonly onProgress?: (bytesRead: number) => void
+}
+
+/** One converted chunk: plaintext Parquet held in memory, to be encrypted by the caller. */
+export interface ParquetChunk {
+  /** Plaintext Parquet bytes; never write them anywhere unencrypted. */
+  readonly bytes: Uint8Array
+  readonly rowCount: number
+  readonly schema: DatasetSchema
+  /** 0-based index of this chunk's first row in the whole input. */
+  readonly firstRow: number
+}
+
+/** Schema and size of a Parquet buffer. */
+export interface ParquetInfo {
+  readonly rowCount: number
+  readonly schema: DatasetSchema
+}
+
+/** Options for {@link ProcessingEngine.readBatches}. */
+export interface ReadBatchesOptions {
+  /** Columns to return, in this order (default: all). Unknown → `ERR_COLUMN_NOT_FOUND`. */
+  readonly columns?: readonly string[]
+  /** Stop after this many rows. */
+  readonly limit?: number
+  /** Rows per batch (default 8192). */
+  readonly batchRows?: number
+  readonly signal?: AbortSignal
+}
+
+/** Options for {@link ProcessingEngine.writeOutput}. */
+export interface WriteOutputOptions {
+  readonly columns?: readonly string[]
+  readonly limit?: number
+  readonly format: OutputFormat
+  /** Destination path (written atomically: temp file beside it, then rename), or `-` for stdout. */
+  readonly out: string
+  readonly signal?: AbortSignal
+}
+
+/** What {@link ProcessingEngine.writeOutput} wrote. */
+export interface WriteOutputResult {
+  readonly rows: number
+  readonly bytes: number
+}
+
+/** The processing engine port. */
+export interface ProcessingEngine {
+  /** Converts a CSV, JSONL or Parquet file into bounded plaintext Parquet chunks. */
+  convertToParquet(source: ConvertSource, options?: ConvertOptions): AsyncIterable<ParquetChunk>
+  /** Row count and schema of a plaintext Parquet buffer. */
+  inspectParquet(bytes: Uint8Array): Promise<ParquetInfo>
+  /** Streams plaintext Parquet buffers as column-major record batches. */
+  readBatches(
+    files: AsyncIterable<Uint8Array>,
+    options?: ReadBatchesOptions,
+  ): AsyncIterable<RecordBatch>
+  /** Exports plaintext Parquet buffers to a user file or stdout. */
+  writeOutput(
+    files: AsyncIterable<Uint8Array>,
+    options: WriteOutputOptions,
+  ): Promise<WriteOutputResult>
+  /** Releases the engine. */
+  close(): Promise<void>
+}
