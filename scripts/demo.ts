@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const root = join(work, 'lake')
 
   console.log(`1. Generating ${fmt(rows)} synthetic customer rows (names, emails, phones, cards, addresses, birth dates, notes)`)
-  const [, genMs] = await timed(() => generateCustomersCsv(csv, { rows, seed: 42 }))
+  const [, genMs] = await timed(async () => generateCustomersCsv(csv, { rows, seed: 42 }))
   const csvBytes = (await stat(csv)).size
   console.log(`   ${csv}: ${mib(csvBytes)} in ${secs(genMs)}`)
 

@@ -17,6 +17,7 @@ import {
 import type { RecordBatch } from './core/batch.js'
 import { StrongroomError } from './errors.js'
 import { createDuckDbEngine } from './formats/duckdb-engine.js'
+import type { OutputSink } from './formats/engine.js'
 import type { KeyProvider } from './keys/key-provider.js'
 import type { LakeContext, OperationOptions } from './lake/context.js'
 import {
@@ -194,7 +195,7 @@ export class Strongroom {
   }
 
   /** Writes a dataset version to a file (`-` for stdout). */
-  readToFile(dataset: string, options: ReadOptions & { format: OutputFormat; out: string }): Promise<ReadToFileResult> {
+  readToFile(dataset: string, options: ReadOptions & { format: OutputFormat; out: string | OutputSink }): Promise<ReadToFileResult> {
     return readToFile(this.#ctx, dataset, options)
   }
 
@@ -265,7 +266,7 @@ export async function initStrongroom(options: InitOptions): Promise<Strongroom> 
     await initLocalKeyring({
       path: config.keyProvider.path,
       passphrase: passphraseOf(options),
-      ...(options.kdfLogN === undefined ? {} : { kdf: { logN: options.kdfLogN } }),
+      ...(options.kdfLogN === undefined ? {} : { kdf: { N: 2 ** options.kdfLogN } }),
     })
   }
   await writeFile(join(root, CONFIG_FILE), configToYaml(config), { mode: 0o600, flag: 'wx' })

@@ -39,6 +39,13 @@ function columnList(v: string): string[] {
   return cols
 }
 
+/** Data bytes to stdout: raw when the I/O can take bytes, else decoded (UTF-8 split safely). */
+function stdoutSink(io: Io): (bytes: Uint8Array) => Promise<void> {
+  if (io.outBytes !== undefined) return io.outBytes
+  const decoder = new TextDecoder('utf-8')
+  return async (bytes) => io.out(decoder.decode(bytes, { stream: true }))
+}
+
 /** Builds the command tree; `io` is injectable so tests capture output. */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command()
@@ -180,7 +187,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const r = await withLake((lake) =>
         lake.readToFile(dataset, {
           format: opts.format,
-          out: opts.out,
+          out: opts.out === '-' ? stdoutSink(io) : opts.out,
           ...(opts.version === undefined ? {} : { version: opts.version }),
           ...(opts.columns === undefined ? {} : { columns: opts.columns }),
           ...(opts.limit === undefined ? {} : { limit: opts.limit }),

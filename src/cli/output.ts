@@ -4,6 +4,8 @@ import { EXIT, exitCodeFor } from './exit-codes.js'
 /** Where CLI output goes; injectable so tests capture it. */
 export interface Io {
   readonly out: (text: string) => void
+  /** Raw output bytes (data written to stdout); awaited for back-pressure. */
+  readonly outBytes?: (bytes: Uint8Array) => Promise<void>
   readonly err: (text: string) => void
   readonly isTty: boolean
 }
@@ -11,6 +13,10 @@ export interface Io {
 /** The process's own streams. */
 export const processIo: Io = {
   out: (t) => process.stdout.write(t),
+  outBytes: (b) =>
+    new Promise<void>((resolve, reject) => {
+      process.stdout.write(b, (e) => (e ? reject(e) : resolve()))
+    }),
   err: (t) => process.stderr.write(t),
   isTty: process.stderr.isTTY === true,
 }

@@ -46,6 +46,7 @@ import type {
   ConvertSource,
   ParquetChunk,
   ParquetInfo,
+  OutputSink,
   ProcessingEngine,
   ReadBatchesOptions,
   WriteOutputOptions,
@@ -1172,7 +1173,22 @@ interface Destination {
   abort(): Promise<void>
 }
 
-async function openDestination(out: string): Promise<Destination> {
+async function openDestination(out: string | OutputSink): Promise<Destination> {
+  if (typeof out === 'function') {
+    let bytes = 0
+    return {
+      duckPath: undefined,
+      get bytes() {
+        return bytes
+      },
+      async write(b) {
+        bytes += b.length
+        await out(b)
+      },
+      async commit() {},
+      async abort() {},
+    }
+  }
   if (out === '-') {
     let bytes = 0
     return {

@@ -65,10 +65,17 @@ export interface WriteOutputOptions {
   readonly columns?: readonly string[]
   readonly limit?: number
   readonly format: OutputFormat
-  /** Destination path (written atomically: temp file beside it, then rename), or `-` for stdout. */
-  readonly out: string
+  /**
+   * Destination path (written atomically: temp file beside it, then rename), `-` for
+   * stdout, or a sink that receives the output bytes in order (for callers that route
+   * output themselves, such as the CLI's injectable I/O).
+   */
+  readonly out: string | OutputSink
   readonly signal?: AbortSignal
 }
+
+/** Receives output bytes in order; awaited, so it can apply back-pressure. */
+export type OutputSink = (bytes: Uint8Array) => Promise<void> | void
 
 /** What {@link ProcessingEngine.writeOutput} wrote. */
 export interface WriteOutputResult {

@@ -7,6 +7,7 @@ import type { FileRecord } from '../catalog/catalog.js'
 import type { RecordBatch } from '../core/batch.js'
 import { formatDatasetName } from '../core/names.js'
 import { StrongroomError } from '../errors.js'
+import type { OutputSink } from '../formats/engine.js'
 import { decryptStream, fileAad } from '../keys/envelope.js'
 import { collect } from '../lib/streams.js'
 import { throwIfAborted, type LakeContext, type OperationOptions } from './context.js'
@@ -112,7 +113,7 @@ export async function* readBatches(ctx: LakeContext, dataset: string, options: R
 export async function readToFile(
   ctx: LakeContext,
   dataset: string,
-  options: ReadOptions & { readonly format: OutputFormat; readonly out: string },
+  options: ReadOptions & { readonly format: OutputFormat; readonly out: string | OutputSink },
 ): Promise<ReadToFileResult> {
   const { ds, v, files } = await plan(ctx, dataset, options)
   const r = await ctx.engine.writeOutput(plaintextFiles(ctx, files, options), {
