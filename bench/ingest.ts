@@ -21,7 +21,9 @@ export async function run(): Promise<void> {
   const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`
   let n = 0
   const baseline = await best(2, async () => {
-    await con.run(`COPY (SELECT * FROM read_csv(${literal(csv)})) TO ${literal(join(dir, `plain-${n++}.parquet`))} (FORMAT parquet)`)
+    await con.run(
+      `COPY (SELECT * FROM read_csv(${literal(csv)})) TO ${literal(join(dir, `plain-${n++}.parquet`))} (FORMAT parquet)`,
+    )
   })
   con.closeSync()
   db.closeSync()
@@ -29,15 +31,31 @@ export async function run(): Promise<void> {
   let ours = Infinity
   let rows = 0
   for (let i = 0; i < 2; i++) {
-    const lake = await initStrongroom({ root: join(dir, `lake-${i}`), passphrase: 'bench-passphrase', kdfLogN: 14 })
+    const lake = await initStrongroom({
+      root: join(dir, `lake-${i}`),
+      passphrase: 'bench-passphrase',
+      kdfLogN: 14,
+    })
     const [r, ms] = await time(() => lake.ingest(csv, { dataset: 'bench.customers' }))
     await lake.close()
     ours = Math.min(ours, ms)
     rows = r.rows
-    console.log(`  run ${i + 1}: ${(ms / 1000).toFixed(2)} s, ${r.files} files, ${(r.storedBytes / 2 ** 20).toFixed(1)} MiB stored`)
+    console.log(
+      `  run ${i + 1}: ${(ms / 1000).toFixed(2)} s, ${r.files} files, ${(r.storedBytes / 2 ** 20).toFixed(1)} MiB stored`,
+    )
   }
   if (rows !== BENCH_ROWS) throw new Error(`ingested ${rows} rows, expected ${BENCH_ROWS}`)
   const ratio = ours / baseline
-  console.log(`strongroom ingest: ${(ours / 1000).toFixed(2)} s; duckdb COPY to parquet: ${(baseline / 1000).toFixed(2)} s`)
-  report({ name: 'ingest', value: ours, baseline, ratio, goal: 'ratio <= 2.5', unit: 'ms', met: ratio <= 2.5 })
+  console.log(
+    `strongroom ingest: ${(ours / 1000).toFixed(2)} s; duckdb COPY to parquet: ${(baseline / 1000).toFixed(2)} s`,
+  )
+  report({
+    name: 'ingest',
+    value: ours,
+    baseline,
+    ratio,
+    goal: 'ratio <= 2.5',
+    unit: 'ms',
+    met: ratio <= 2.5,
+  })
 }

@@ -7,7 +7,9 @@ if (op === 'ingest') {
   const lake = await initStrongroom({ root: root as string, passphrase, kdfLogN: 14 })
   const r = await lake.ingest(arg as string, { dataset: 'bench.big' })
   await lake.close()
-  console.log(JSON.stringify({ rows: r.rows, files: r.files, maxRssKiB: process.resourceUsage().maxRSS }))
+  console.log(
+    JSON.stringify({ rows: r.rows, files: r.files, maxRssKiB: process.resourceUsage().maxRSS }),
+  )
 } else if (op === 'read') {
   const lake = await createStrongroom({ root: root as string, passphrase })
   const r = await lake.readToFile('bench.big', { format: 'csv', out: arg as string })

@@ -11,10 +11,14 @@ import { generateCustomersCsv } from '../src/formats/synthetic.js'
 import { report, workDir } from './lib.js'
 
 function child(args: string[]): { rows: number; maxRssKiB: number } {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'memory-child.ts'), ...args], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  })
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'memory-child.ts'), ...args],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  )
   return JSON.parse(out.trim().split('\n').at(-1) as string) as { rows: number; maxRssKiB: number }
 }
 
@@ -34,5 +38,13 @@ export async function run(): Promise<void> {
   const bt = child(['batches', join(dir, 'lake')])
   console.log(`read batches: ${bt.rows} rows, peak RSS ${(bt.maxRssKiB / 1024).toFixed(0)} MiB`)
   const peakMb = (Math.max(ing.maxRssKiB, rd.maxRssKiB, bt.maxRssKiB) * 1024) / 1e6
-  report({ name: 'memory', value: peakMb, baseline: 400, ratio: peakMb / 400, goal: 'peak RSS < 400 MB (ratio < 1)', unit: 'MB', met: peakMb < 400 })
+  report({
+    name: 'memory',
+    value: peakMb,
+    baseline: 400,
+    ratio: peakMb / 400,
+    goal: 'peak RSS < 400 MB (ratio < 1)',
+    unit: 'MB',
+    met: peakMb < 400,
+  })
 }

@@ -17,9 +17,15 @@ export async function run(): Promise<void> {
   const db = await DuckDBInstance.create(':memory:')
   const con = await db.connect()
   const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`
-  await con.run(`COPY (SELECT * FROM read_csv(${literal(csv)})) TO ${literal(plain)} (FORMAT parquet)`)
+  await con.run(
+    `COPY (SELECT * FROM read_csv(${literal(csv)})) TO ${literal(plain)} (FORMAT parquet)`,
+  )
 
-  const lake = await initStrongroom({ root: join(dir, 'lake'), passphrase: 'bench-passphrase', kdfLogN: 14 })
+  const lake = await initStrongroom({
+    root: join(dir, 'lake'),
+    passphrase: 'bench-passphrase',
+    kdfLogN: 14,
+  })
   await lake.ingest(csv, { dataset: 'bench.customers' })
 
   const baseline = await best(3, async () => {
@@ -39,7 +45,9 @@ export async function run(): Promise<void> {
     if (rows !== BENCH_ROWS) throw new Error('read row count')
   })
   const csvBaseline = await best(2, async () => {
-    await con.run(`COPY (SELECT * FROM read_parquet(${literal(plain)})) TO ${literal(join(dir, 'baseline.csv'))} (FORMAT csv, HEADER)`)
+    await con.run(
+      `COPY (SELECT * FROM read_parquet(${literal(plain)})) TO ${literal(join(dir, 'baseline.csv'))} (FORMAT csv, HEADER)`,
+    )
   })
   const csvOurs = await best(2, async () => {
     await lake.readToFile('bench.customers', { format: 'csv', out: join(dir, 'ours.csv') })
@@ -47,8 +55,20 @@ export async function run(): Promise<void> {
   await lake.close()
   con.closeSync()
   db.closeSync()
-  console.log(`to JS batches: strongroom ${(ours / 1000).toFixed(2)} s; duckdb plaintext parquet ${(baseline / 1000).toFixed(2)} s; ratio ${(ours / baseline).toFixed(2)}`)
-  console.log(`to CSV file:   strongroom ${(csvOurs / 1000).toFixed(2)} s; duckdb plaintext parquet ${(csvBaseline / 1000).toFixed(2)} s; ratio ${(csvOurs / csvBaseline).toFixed(2)}`)
+  console.log(
+    `to JS batches: strongroom ${(ours / 1000).toFixed(2)} s; duckdb plaintext parquet ${(baseline / 1000).toFixed(2)} s; ratio ${(ours / baseline).toFixed(2)}`,
+  )
+  console.log(
+    `to CSV file:   strongroom ${(csvOurs / 1000).toFixed(2)} s; duckdb plaintext parquet ${(csvBaseline / 1000).toFixed(2)} s; ratio ${(csvOurs / csvBaseline).toFixed(2)}`,
+  )
   const ratio = ours / baseline
-  report({ name: 'read', value: ours, baseline, ratio, goal: 'ratio <= 2', unit: 'ms', met: ratio <= 2 })
+  report({
+    name: 'read',
+    value: ours,
+    baseline,
+    ratio,
+    goal: 'ratio <= 2',
+    unit: 'ms',
+    met: ratio <= 2,
+  })
 }

@@ -9,7 +9,10 @@ export const BENCH_ROWS = Number(process.env['BENCH_ROWS'] ?? 1_000_000)
 /** Creates (once) and returns the path of the benchmark CSV. */
 export async function benchCsv(dir: string): Promise<string> {
   const path = join(dir, `customers-${BENCH_ROWS}.csv`)
-  const exists = await stat(path).then(() => true, () => false)
+  const exists = await stat(path).then(
+    () => true,
+    () => false,
+  )
   if (!exists) generateCustomersCsv(path, { rows: BENCH_ROWS, seed: 7 })
   return path
 }

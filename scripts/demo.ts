@@ -30,59 +30,93 @@ async function main(): Promise<void> {
   let passphrase = process.env['STRONGROOM_PASSPHRASE']
   if (passphrase === undefined || passphrase === '') {
     passphrase = randomBytes(24).toString('base64url')
-    console.log(`No STRONGROOM_PASSPHRASE set; generated one for this demo lake (shown once):\n  ${passphrase}\n`)
+    console.log(
+      `No STRONGROOM_PASSPHRASE set; generated one for this demo lake (shown once):\n  ${passphrase}\n`,
+    )
   }
   const csv = join(work, 'customers.csv')
   const root = join(work, 'lake')
 
-  console.log(`1. Generating ${fmt(rows)} synthetic customer rows (names, emails, phones, cards, addresses, birth dates, notes)`)
-  const [, genMs] = await timed(async () => generateCustomersCsv(csv, { rows, seed: 42 }))
+  console.log(
+    `1. Generating ${fmt(rows)} synthetic customer rows (names, emails, phones, cards, addresses, birth dates, notes)`,
+  )
+  const [, genMs] = await timed(() =>
+    Promise.resolve(generateCustomersCsv(csv, { rows, seed: 42 })),
+  )
   const csvBytes = (await stat(csv)).size
   console.log(`   ${csv}: ${mib(csvBytes)} in ${secs(genMs)}`)
 
-  console.log(`2. Initializing a lake in ${root} (SQLite catalog, local object store, passphrase keyring)`)
+  console.log(
+    `2. Initializing a lake in ${root} (SQLite catalog, local object store, passphrase keyring)`,
+  )
   const lake = await initStrongroom({ root, passphrase })
   try {
     console.log('3. Ingesting as crm.customers')
-    const [ing, ingMs] = await timed(() => lake.ingest(csv, { dataset: 'crm.customers', subjectColumn: 'customer_id' }))
-    console.log(`   ${fmt(ing.rows)} rows, ${ing.files} encrypted file(s), ${mib(ing.storedBytes)} stored, ${secs(ingMs)}`)
+    const [ing, ingMs] = await timed(() =>
+      lake.ingest(csv, { dataset: 'crm.customers', subjectColumn: 'customer_id' }),
+    )
+    console.log(
+      `   ${fmt(ing.rows)} rows, ${ing.files} encrypted file(s), ${mib(ing.storedBytes)} stored, ${secs(ingMs)}`,
+    )
 
     console.log('4. Listing datasets')
-    for (const d of await lake.list()) console.log(`   ${d.dataset} v${d.currentVersion}: ${fmt(d.rows)} rows, ${d.files} file(s)`)
+    for (const d of await lake.list())
+      console.log(`   ${d.dataset} v${d.currentVersion}: ${fmt(d.rows)} rows, ${d.files} file(s)`)
 
     console.log('5. Reading back (all columns, then two columns with a limit)')
     const out = join(work, 'readback.csv')
     const [rb, readMs] = await timed(() => lake.readToFile('crm.customers', { format: 'csv', out }))
     console.log(`   ${fmt(rb.rows)} rows to ${out} (${mib(rb.bytes)}) in ${secs(readMs)}`)
     let sample = 0
-    for await (const b of lake.read('crm.customers', { columns: ['customer_id', 'city'], limit: 5 })) sample += b.rowCount
+    for await (const b of lake.read('crm.customers', {
+      columns: ['customer_id', 'city'],
+      limit: 5,
+    }))
+      sample += b.rowCount
     console.log(`   sample read: ${sample} rows of 2 columns`)
 
     console.log('6. Rotating the dataset key (data keys re-wrapped, data untouched)')
     const [rot, rotMs] = await timed(() => lake.rotateKeys('crm.customers'))
-    for (const r of rot) console.log(`   ${r.dataset}: key v${r.fromKekVersion} -> v${r.toKekVersion}, ${r.filesRewrapped} data key(s) re-wrapped in ${secs(rotMs)}`)
+    for (const r of rot)
+      console.log(
+        `   ${r.dataset}: key v${r.fromKekVersion} -> v${r.toKekVersion}, ${r.filesRewrapped} data key(s) re-wrapped in ${secs(rotMs)}`,
+      )
 
     console.log('7. Verifying integrity (every file decrypts and matches its recorded hash)')
     const [doc, docMs] = await timed(() => lake.doctor())
-    console.log(`   ${doc.files} file(s), ${mib(doc.bytesChecked)}: ${doc.ok ? 'all good' : `${doc.problems.length} problem(s)`} in ${secs(docMs)}`)
+    console.log(
+      `   ${doc.files} file(s), ${mib(doc.bytesChecked)}: ${doc.ok ? 'all good' : `${doc.problems.length} problem(s)`} in ${secs(docMs)}`,
+    )
     if (!doc.ok) process.exitCode = 1
 
     console.log('\nReport')
     const show = await lake.show('crm.customers')
-    console.log(`   dataset        ${show.dataset} (${show.id}), version ${show.currentVersion}, ${fmt(show.rows)} rows`)
-    console.log(`   input          ${mib(csvBytes)} CSV -> ${mib(show.storedBytes)} encrypted Parquet in ${show.files} file(s)`)
-    console.log(`   columns        ${show.schema.columns.map((c) => `${c.name}:${c.type}`).join(', ')}`)
-    console.log(`   times          ingest ${secs(ingMs)}, read ${secs(readMs)}, rotate ${secs(rotMs)}, verify ${secs(docMs)}`)
+    console.log(
+      `   dataset        ${show.dataset} (${show.id}), version ${show.currentVersion}, ${fmt(show.rows)} rows`,
+    )
+    console.log(
+      `   input          ${mib(csvBytes)} CSV -> ${mib(show.storedBytes)} encrypted Parquet in ${show.files} file(s)`,
+    )
+    console.log(
+      `   columns        ${show.schema.columns.map((c) => `${c.name}:${c.type}`).join(', ')}`,
+    )
+    console.log(
+      `   times          ingest ${secs(ingMs)}, read ${secs(readMs)}, rotate ${secs(rotMs)}, verify ${secs(docMs)}`,
+    )
     for (const k of show.keys) {
       const files = show.currentFiles.filter((f) => f.kekVersion === k.version).length
-      console.log(`   key v${k.version}         ${k.state}, root ${k.rootKeyId}, protects ${files} file(s)`)
+      console.log(
+        `   key v${k.version}         ${k.state}, root ${k.rootKeyId}, protects ${files} file(s)`,
+      )
     }
     console.log(`   backends       ${JSON.stringify(lake.backends)}`)
   } finally {
     await lake.close()
     if (process.env['DEMO_KEEP'] !== '1') await rm(join(work, 'readback.csv'), { force: true })
   }
-  console.log(`\nThe lake stays in ${root}; try: STRONGROOM_LAKE=${root} npx strongroom show crm.customers`)
+  console.log(
+    `\nThe lake stays in ${root}; try: STRONGROOM_LAKE=${root} npx strongroom show crm.customers`,
+  )
 }
 
 await main()

@@ -77,7 +77,10 @@ async function openCatalog(config: LakeConfig): Promise<Catalog> {
     }
     case 'postgres': {
       const { createPostgresCatalog } = await import('./catalog/postgres/postgres-catalog.js')
-      return createPostgresCatalog({ connectionString: c.url, ...(c.schema === undefined ? {} : { schema: c.schema }) })
+      return createPostgresCatalog({
+        connectionString: c.url,
+        ...(c.schema === undefined ? {} : { schema: c.schema }),
+      })
     }
   }
 }
@@ -96,7 +99,10 @@ async function openStore(config: LakeConfig): Promise<ObjectStore> {
   }
 }
 
-async function openKeyProvider(config: LakeConfig, options: StrongroomOptions): Promise<KeyProvider> {
+async function openKeyProvider(
+  config: LakeConfig,
+  options: StrongroomOptions,
+): Promise<KeyProvider> {
   const k = config.keyProvider
   switch (k.kind) {
     case 'local': {
@@ -110,7 +116,13 @@ async function openKeyProvider(config: LakeConfig, options: StrongroomOptions): 
           hint: `Set the environment variable ${k.pinEnv}.`,
         })
       const { createPkcs11KeyProvider } = await import('./keys/pkcs11/pkcs11-key-provider.js')
-      return createPkcs11KeyProvider({ modulePath: k.module, tokenLabel: k.tokenLabel, keyLabel: k.keyLabel, pin, createIfMissing: true })
+      return createPkcs11KeyProvider({
+        modulePath: k.module,
+        tokenLabel: k.tokenLabel,
+        keyLabel: k.keyLabel,
+        pin,
+        createIfMissing: true,
+      })
     }
   }
 }
@@ -166,7 +178,11 @@ export class Strongroom {
 
   /** Which backend serves each port. */
   get backends(): { catalog: string; objectStore: string; keyProvider: string } {
-    return { catalog: this.#ctx.catalog.kind, objectStore: this.#ctx.store.kind, keyProvider: this.#ctx.keyProvider.kind }
+    return {
+      catalog: this.#ctx.catalog.kind,
+      objectStore: this.#ctx.store.kind,
+      keyProvider: this.#ctx.keyProvider.kind,
+    }
   }
 
   /** Ingests a CSV, JSONL or Parquet file as a new dataset version. */
@@ -195,7 +211,10 @@ export class Strongroom {
   }
 
   /** Writes a dataset version to a file (`-` for stdout). */
-  readToFile(dataset: string, options: ReadOptions & { format: OutputFormat; out: string | OutputSink }): Promise<ReadToFileResult> {
+  readToFile(
+    dataset: string,
+    options: ReadOptions & { format: OutputFormat; out: string | OutputSink },
+  ): Promise<ReadToFileResult> {
     return readToFile(this.#ctx, dataset, options)
   }
 
@@ -255,9 +274,13 @@ export async function initStrongroom(options: InitOptions): Promise<Strongroom> 
     () => false,
   )
   if (exists)
-    throw new StrongroomError('ERR_LAKE_ALREADY_INITIALIZED', 'A lake already exists in this folder', {
-      hint: 'Open it instead, or choose an empty folder.',
-    })
+    throw new StrongroomError(
+      'ERR_LAKE_ALREADY_INITIALIZED',
+      'A lake already exists in this folder',
+      {
+        hint: 'Open it instead, or choose an empty folder.',
+      },
+    )
   const config: LakeConfig = { ...defaultLakeConfig(root), ...options.config, root }
   await mkdir(root, { recursive: true, mode: 0o700 })
   await chmod(root, 0o700)

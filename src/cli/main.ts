@@ -28,13 +28,17 @@ function lakeRoot(g: GlobalOptions): string {
 function positiveInt(name: string) {
   return (v: string): number => {
     const n = Number(v)
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`)
+    if (!Number.isInteger(n) || n < 0)
+      throw new InvalidArgumentError(`${name} must be a non-negative integer`)
     return n
   }
 }
 
 function columnList(v: string): string[] {
-  const cols = v.split(',').map((c) => c.trim()).filter((c) => c.length > 0)
+  const cols = v
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c.length > 0)
   if (cols.length === 0) throw new InvalidArgumentError('--columns needs at least one column name')
   return cols
 }
@@ -43,7 +47,10 @@ function columnList(v: string): string[] {
 function stdoutSink(io: Io): (bytes: Uint8Array) => Promise<void> {
   if (io.outBytes !== undefined) return io.outBytes
   const decoder = new TextDecoder('utf-8')
-  return async (bytes) => io.out(decoder.decode(bytes, { stream: true }))
+  return (bytes) => {
+    io.out(decoder.decode(bytes, { stream: true }))
+    return Promise.resolve()
+  }
 }
 
 /** Builds the command tree; `io` is injectable so tests capture output. */
@@ -51,7 +58,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command()
   program
     .name('strongroom')
-    .description('Secure data platform for AI training data: encrypted, versioned, governed datasets.')
+    .description(
+      'Secure data platform for AI training data: encrypted, versioned, governed datasets.',
+    )
     .version('0.1.0')
     .option('--lake <dir>', 'lake folder (default: $STRONGROOM_LAKE or ./.strongroom)')
     .option('--json', 'machine-readable JSON output')
@@ -75,8 +84,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('init')
-    .description('create a lake: catalog, object store and keyring (passphrase from STRONGROOM_PASSPHRASE)')
-    .option('--generate-passphrase', 'generate a passphrase when STRONGROOM_PASSPHRASE is unset, and print it once')
+    .description(
+      'create a lake: catalog, object store and keyring (passphrase from STRONGROOM_PASSPHRASE)',
+    )
+    .option(
+      '--generate-passphrase',
+      'generate a passphrase when STRONGROOM_PASSPHRASE is unset, and print it once',
+    )
     .action(async (opts: { generatePassphrase?: boolean }) => {
       let passphrase = process.env['STRONGROOM_PASSPHRASE']
       let generated = false
@@ -85,14 +99,19 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         generated = true
       }
       const root = lakeRoot(g())
-      const lake = await initStrongroom({ root, ...(passphrase === undefined ? {} : { passphrase }) })
+      const lake = await initStrongroom({
+        root,
+        ...(passphrase === undefined ? {} : { passphrase }),
+      })
       const backends = lake.backends
       await lake.close()
-      out({ root, backends, ...(generated ? { passphrase } : {}) }, () =>
-        `Initialized lake in ${root} (catalog ${backends.catalog}, objects ${backends.objectStore}, keys ${backends.keyProvider}).\n` +
-        (generated
-          ? `Generated passphrase (shown once; store it safely and export STRONGROOM_PASSPHRASE):\n  ${passphrase}\n`
-          : ''),
+      out(
+        { root, backends, ...(generated ? { passphrase } : {}) },
+        () =>
+          `Initialized lake in ${root} (catalog ${backends.catalog}, objects ${backends.objectStore}, keys ${backends.keyProvider}).\n` +
+          (generated
+            ? `Generated passphrase (shown once; store it safely and export STRONGROOM_PASSPHRASE):\n  ${passphrase}\n`
+            : ''),
       )
     })
 
@@ -101,28 +120,60 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('ingest a CSV, JSONL or Parquet file as a new version of a dataset')
     .argument('<file>', 'input file')
     .requiredOption('--dataset <ns.name>', 'target dataset, e.g. crm.customers')
-    .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices(['csv', 'jsonl', 'parquet']))
-    .addOption(new Option('--mode <mode>', 'create, append, overwrite, or auto (create or append)').choices(['auto', 'create', 'append', 'overwrite']).default('auto'))
+    .addOption(
+      new Option('--format <format>', 'input format (default: from the extension)').choices([
+        'csv',
+        'jsonl',
+        'parquet',
+      ]),
+    )
+    .addOption(
+      new Option('--mode <mode>', 'create, append, overwrite, or auto (create or append)')
+        .choices(['auto', 'create', 'append', 'overwrite'])
+        .default('auto'),
+    )
     .option('--subject-column <col>', 'column naming whom each row is about')
     .option('--all-varchar', 'read every column as text (no type inference)')
-    .action(async (file: string, opts: { dataset: string; format?: IngestFormat; mode: IngestMode; subjectColumn?: string; allVarchar?: boolean }) => {
-      const size = await stat(file).then((s) => s.size, () => undefined)
-      const progress = createProgress(io, g().progress !== false && g().json !== true, 'ingest', size, 'bytes')
-      const r = await withLake((lake) =>
-        lake.ingest(file, {
-          dataset: opts.dataset,
-          mode: opts.mode,
-          ...(opts.format === undefined ? {} : { format: opts.format }),
-          ...(opts.subjectColumn === undefined ? {} : { subjectColumn: opts.subjectColumn }),
-          ...(opts.allVarchar === true ? { allVarchar: true } : {}),
-          onProgress: progress.update,
-        }),
-      ).finally(progress.stop)
-      out(r, () =>
-        `Ingested ${r.rows} rows into ${r.dataset} version ${r.version}: ${r.files} file(s), ` +
-        `${formatBytes(r.storedBytes)} stored, key version ${r.kekVersion}, ${(r.elapsedMs / 1000).toFixed(2)} s.\n`,
-      )
-    })
+    .action(
+      async (
+        file: string,
+        opts: {
+          dataset: string
+          format?: IngestFormat
+          mode: IngestMode
+          subjectColumn?: string
+          allVarchar?: boolean
+        },
+      ) => {
+        const size = await stat(file).then(
+          (s) => s.size,
+          () => undefined,
+        )
+        const progress = createProgress(
+          io,
+          g().progress !== false && g().json !== true,
+          'ingest',
+          size,
+          'bytes',
+        )
+        const r = await withLake((lake) =>
+          lake.ingest(file, {
+            dataset: opts.dataset,
+            mode: opts.mode,
+            ...(opts.format === undefined ? {} : { format: opts.format }),
+            ...(opts.subjectColumn === undefined ? {} : { subjectColumn: opts.subjectColumn }),
+            ...(opts.allVarchar === true ? { allVarchar: true } : {}),
+            onProgress: progress.update,
+          }),
+        ).finally(progress.stop)
+        out(
+          r,
+          () =>
+            `Ingested ${r.rows} rows into ${r.dataset} version ${r.version}: ${r.files} file(s), ` +
+            `${formatBytes(r.storedBytes)} stored, key version ${r.kekVersion}, ${(r.elapsedMs / 1000).toFixed(2)} s.\n`,
+        )
+      },
+    )
 
   program
     .command('ls')
@@ -134,7 +185,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           ? 'No datasets.\n'
           : table(
               ['DATASET', 'VERSION', 'ROWS', 'FILES', 'STORED', 'OWNER'],
-              list.map((d) => [d.dataset, d.currentVersion, d.rows, d.files, formatBytes(d.storedBytes), d.owner]),
+              list.map((d) => [
+                d.dataset,
+                d.currentVersion,
+                d.rows,
+                d.files,
+                formatBytes(d.storedBytes),
+                d.owner,
+              ]),
             ),
       )
     })
@@ -151,13 +209,37 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           `${d.dataset} (${d.id}) owner ${d.owner}, current version ${d.currentVersion}, ${d.rows} rows\n`,
           d.subjectColumn === null ? '' : `subject column: ${d.subjectColumn}\n`,
           '\nSchema\n',
-          table(['COLUMN', 'TYPE', 'ENGINE TYPE'], d.schema.columns.map((c) => [c.name, c.type, c.physicalType])),
+          table(
+            ['COLUMN', 'TYPE', 'ENGINE TYPE'],
+            d.schema.columns.map((c) => [c.name, c.type, c.physicalType]),
+          ),
           '\nVersions\n',
-          table(['VERSION', 'OPERATION', 'ROWS', 'FILES', 'CREATED'], d.versions.map((v) => [v.version, v.operation, v.rows, v.files, v.createdAt.toISOString()])),
+          table(
+            ['VERSION', 'OPERATION', 'ROWS', 'FILES', 'CREATED'],
+            d.versions.map((v) => [
+              v.version,
+              v.operation,
+              v.rows,
+              v.files,
+              v.createdAt.toISOString(),
+            ]),
+          ),
           '\nFiles\n',
-          table(['FILE', 'WRITTEN IN', 'ROWS', 'STORED', 'KEY VERSION'], d.currentFiles.map((f) => [f.id, `v${f.createdVersion}`, f.rows, formatBytes(f.storedBytes), f.kekVersion])),
+          table(
+            ['FILE', 'WRITTEN IN', 'ROWS', 'STORED', 'KEY VERSION'],
+            d.currentFiles.map((f) => [
+              f.id,
+              `v${f.createdVersion}`,
+              f.rows,
+              formatBytes(f.storedBytes),
+              f.kekVersion,
+            ]),
+          ),
           '\nKeys\n',
-          table(['KEY VERSION', 'STATE', 'ROOT KEY', 'CREATED'], d.keys.map((k) => [k.version, k.state, k.rootKeyId, k.createdAt.toISOString()])),
+          table(
+            ['KEY VERSION', 'STATE', 'ROOT KEY', 'CREATED'],
+            d.keys.map((k) => [k.version, k.state, k.rootKeyId, k.createdAt.toISOString()]),
+          ),
         ].join(''),
       )
     })
@@ -168,7 +250,19 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<dataset>', 'namespace.name')
     .action(async (dataset: string) => {
       const vs = await withLake((lake) => lake.versions(dataset))
-      out(vs, () => table(['VERSION', 'PARENT', 'OPERATION', 'ROWS', 'FILES', 'CREATED'], vs.map((v) => [v.version, v.parentVersion, v.operation, v.rows, v.files, v.createdAt.toISOString()])))
+      out(vs, () =>
+        table(
+          ['VERSION', 'PARENT', 'OPERATION', 'ROWS', 'FILES', 'CREATED'],
+          vs.map((v) => [
+            v.version,
+            v.parentVersion,
+            v.operation,
+            v.rows,
+            v.files,
+            v.createdAt.toISOString(),
+          ]),
+        ),
+      )
     })
 
   program
@@ -178,33 +272,64 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--version <n>', 'version (default: current)', positiveInt('--version'))
     .option('--columns <a,b>', 'columns to read, in order', columnList)
     .option('--limit <n>', 'at most N rows', positiveInt('--limit'))
-    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl', 'parquet']).default('csv'))
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['csv', 'jsonl', 'parquet'])
+        .default('csv'),
+    )
     .option('--out <file>', 'output file (default: stdout)', '-')
-    .action(async (dataset: string, opts: { version?: number; columns?: string[]; limit?: number; format: OutputFormat; out: string }) => {
-      if (opts.format === 'parquet' && opts.out === '-')
-        throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'Parquet output needs --out FILE')
-      const progress = createProgress(io, g().progress !== false && g().json !== true && opts.out !== '-', 'read')
-      const r = await withLake((lake) =>
-        lake.readToFile(dataset, {
-          format: opts.format,
-          out: opts.out === '-' ? stdoutSink(io) : opts.out,
-          ...(opts.version === undefined ? {} : { version: opts.version }),
-          ...(opts.columns === undefined ? {} : { columns: opts.columns }),
-          ...(opts.limit === undefined ? {} : { limit: opts.limit }),
-          onProgress: progress.update,
-        }),
-      ).finally(progress.stop)
-      if (opts.out !== '-') out(r, () => `Wrote ${r.rows} rows of ${r.dataset} version ${r.version} to ${opts.out} (${formatBytes(r.bytes)}).\n`)
-    })
+    .action(
+      async (
+        dataset: string,
+        opts: {
+          version?: number
+          columns?: string[]
+          limit?: number
+          format: OutputFormat
+          out: string
+        },
+      ) => {
+        if (opts.format === 'parquet' && opts.out === '-')
+          throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'Parquet output needs --out FILE')
+        const progress = createProgress(
+          io,
+          g().progress !== false && g().json !== true && opts.out !== '-',
+          'read',
+        )
+        const r = await withLake((lake) =>
+          lake.readToFile(dataset, {
+            format: opts.format,
+            out: opts.out === '-' ? stdoutSink(io) : opts.out,
+            ...(opts.version === undefined ? {} : { version: opts.version }),
+            ...(opts.columns === undefined ? {} : { columns: opts.columns }),
+            ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+            onProgress: progress.update,
+          }),
+        ).finally(progress.stop)
+        if (opts.out !== '-')
+          out(
+            r,
+            () =>
+              `Wrote ${r.rows} rows of ${r.dataset} version ${r.version} to ${opts.out} (${formatBytes(r.bytes)}).\n`,
+          )
+      },
+    )
 
   const keys = program.command('keys').description('key management')
   keys
     .command('rotate')
-    .description('rotate the key of one dataset (or all): new key version, data keys re-wrapped, data untouched')
+    .description(
+      'rotate the key of one dataset (or all): new key version, data keys re-wrapped, data untouched',
+    )
     .argument('[dataset]', 'namespace.name (default: every dataset)')
     .action(async (dataset?: string) => {
       const rs = await withLake((lake) => lake.rotateKeys(dataset))
-      out(rs, () => table(['DATASET', 'FROM', 'TO', 'FILES RE-WRAPPED'], rs.map((r) => [r.dataset, r.fromKekVersion, r.toKekVersion, r.filesRewrapped])))
+      out(rs, () =>
+        table(
+          ['DATASET', 'FROM', 'TO', 'FILES RE-WRAPPED'],
+          rs.map((r) => [r.dataset, r.fromKekVersion, r.toKekVersion, r.filesRewrapped]),
+        ),
+      )
     })
   keys
     .command('status')
@@ -214,7 +339,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       out(st, () =>
         table(
           ['DATASET', 'ACTIVE KEY', 'ROOT KEY', 'FILES BY KEY VERSION'],
-          st.map((s) => [s.dataset, `v${s.activeKekVersion}`, s.rootKeyId, s.kekVersions.map((k) => `v${k.version}:${k.files}`).join(' ')]),
+          st.map((s) => [
+            s.dataset,
+            `v${s.activeKekVersion}`,
+            s.rootKeyId,
+            s.kekVersions.map((k) => `v${k.version}:${k.files}`).join(' '),
+          ]),
         ),
       )
     })
@@ -222,11 +352,24 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('gc')
     .description('remove stored objects that no dataset version refers to')
-    .option('--min-age <seconds>', 'only objects older than this (default 3600)', positiveInt('--min-age'))
+    .option(
+      '--min-age <seconds>',
+      'only objects older than this (default 3600)',
+      positiveInt('--min-age'),
+    )
     .option('--dry-run', 'report only')
     .action(async (opts: { minAge?: number; dryRun?: boolean }) => {
-      const r = await withLake((lake) => lake.gc({ ...(opts.minAge === undefined ? {} : { minAgeMs: opts.minAge * 1000 }), ...(opts.dryRun === true ? { dryRun: true } : {}) }))
-      out(r, () => `Scanned ${r.scanned} objects: ${r.orphaned} orphaned, ${r.removed} ${opts.dryRun === true ? 'would be ' : ''}removed (${formatBytes(r.removedBytes)}), ${r.tooRecent} too recent.\n`)
+      const r = await withLake((lake) =>
+        lake.gc({
+          ...(opts.minAge === undefined ? {} : { minAgeMs: opts.minAge * 1000 }),
+          ...(opts.dryRun === true ? { dryRun: true } : {}),
+        }),
+      )
+      out(
+        r,
+        () =>
+          `Scanned ${r.scanned} objects: ${r.orphaned} orphaned, ${r.removed} ${opts.dryRun === true ? 'would be ' : ''}removed (${formatBytes(r.removedBytes)}), ${r.tooRecent} too recent.\n`,
+      )
     })
 
   program
@@ -234,10 +377,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('check that every data file decrypts and matches its recorded hash and row count')
     .action(async () => {
       const progress = createProgress(io, g().progress !== false && g().json !== true, 'doctor')
-      const r = await withLake((lake) => lake.doctor({ onProgress: progress.update })).finally(progress.stop)
-      out(r, () =>
-        `Checked ${r.files} file(s) in ${r.datasets} dataset(s), ${formatBytes(r.bytesChecked)}: ` +
-        (r.ok ? 'all good.\n' : `${r.problems.length} problem(s)\n` + table(['DATASET', 'FILE', 'CODE', 'PROBLEM'], r.problems.map((p) => [p.dataset, p.fileId, p.code, p.problem]))),
+      const r = await withLake((lake) => lake.doctor({ onProgress: progress.update })).finally(
+        progress.stop,
+      )
+      out(
+        r,
+        () =>
+          `Checked ${r.files} file(s) in ${r.datasets} dataset(s), ${formatBytes(r.bytesChecked)}: ` +
+          (r.ok
+            ? 'all good.\n'
+            : `${r.problems.length} problem(s)\n` +
+              table(
+                ['DATASET', 'FILE', 'CODE', 'PROBLEM'],
+                r.problems.map((p) => [p.dataset, p.fileId, p.code, p.problem]),
+              )),
       )
       if (!r.ok) setExit(EXIT.problemsFound)
     })

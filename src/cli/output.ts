@@ -47,10 +47,22 @@ export function formatBytes(n: number): string {
 }
 
 /** A plain text table. */
-export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+export function table(
+  headers: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): string {
   const cells = [headers, ...rows.map((r) => r.map(String))]
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)))
-  return cells.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
+  return (
+    cells
+      .map((r) =>
+        r
+          .map((c, i) => (c ?? '').padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  )
 }
 
 /**
@@ -60,7 +72,9 @@ export function table(headers: readonly string[], rows: readonly (readonly (stri
 export function reportError(e: unknown, io: Io, json: boolean): number {
   const err = isStrongroomError(e)
     ? e
-    : new StrongroomError('ERR_INTERNAL', 'Unexpected internal error', { hint: 'Re-run with STRONGROOM_DEBUG=1 for a stack trace.' })
+    : new StrongroomError('ERR_INTERNAL', 'Unexpected internal error', {
+        hint: 'Re-run with STRONGROOM_DEBUG=1 for a stack trace.',
+      })
   if (json) io.err(toJson({ error: err.toJSON() }) + '\n')
   else {
     io.err(`error ${err.code}: ${err.message}\n`)

@@ -9,7 +9,13 @@ export interface Progress {
 }
 
 /** Creates a progress bar on stderr when it is a terminal. */
-export function createProgress(io: Io, enabled: boolean, label: string, total?: number, unit: 'bytes' | 'files' = 'files'): Progress {
+export function createProgress(
+  io: Io,
+  enabled: boolean,
+  label: string,
+  total?: number,
+  unit: 'bytes' | 'files' = 'files',
+): Progress {
   if (!enabled || !io.isTty) return { update: () => undefined, stop: () => undefined }
   const bar = new cliProgress.SingleBar(
     {
@@ -24,7 +30,12 @@ export function createProgress(io: Io, enabled: boolean, label: string, total?: 
   return {
     update: (e) => {
       if (e.total !== undefined) bar.setTotal(e.total)
-      bar.update(e.done, { done: unit === 'bytes' ? formatBytes(e.done) : `${e.done}${e.total === undefined ? '' : `/${e.total}`}` })
+      bar.update(e.done, {
+        done:
+          unit === 'bytes'
+            ? formatBytes(e.done)
+            : `${e.done}${e.total === undefined ? '' : `/${e.total}`}`,
+      })
     },
     stop: () => bar.stop(),
   }

@@ -13,7 +13,14 @@ describe('lake configuration', () => {
     const c = {
       ...defaultLakeConfig('/lake'),
       catalog: { kind: 'postgres' as const, url: 'postgres://u@h/db', schema: 'lake1' },
-      objectStore: { kind: 's3' as const, bucket: 'b', prefix: 'p/', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', forcePathStyle: true },
+      objectStore: {
+        kind: 's3' as const,
+        bucket: 'b',
+        prefix: 'p/',
+        endpoint: 'http://127.0.0.1:9000',
+        region: 'us-east-1',
+        forcePathStyle: true,
+      },
     }
     expect(validateLakeConfig('/lake', parse(configToYaml(c)))).toEqual(c)
   })
@@ -33,15 +40,27 @@ describe('lake configuration', () => {
     }
     expect(isStrongroomError(err, 'ERR_CONFIG_INVALID')).toBe(true)
     const paths = (err as { issues: { path: string }[] }).issues.map((i) => i.path).sort()
-    expect(paths).toEqual(['catalog.kind', 'engine.chunkBytes', 'extra', 'objectStore.bucket', 'version'])
+    expect(paths).toEqual([
+      'catalog.kind',
+      'engine.chunkBytes',
+      'extra',
+      'objectStore.bucket',
+      'version',
+    ])
   })
 
   it('expands ${VAR} in the postgres URL from the environment and reports unset ones', () => {
     process.env['SR_TEST_PG'] = 'postgres://x@y/z'
-    const c = validateLakeConfig('/l', { version: 1, catalog: { kind: 'postgres', url: '${SR_TEST_PG}' } })
+    const c = validateLakeConfig('/l', {
+      version: 1,
+      catalog: { kind: 'postgres', url: '${SR_TEST_PG}' },
+    })
     expect(c.catalog).toEqual({ kind: 'postgres', url: 'postgres://x@y/z' })
-    expect(() => validateLakeConfig('/l', { version: 1, catalog: { kind: 'postgres', url: '${SR_TEST_UNSET_X}' } })).toThrow(
-      /invalid/,
-    )
+    expect(() =>
+      validateLakeConfig('/l', {
+        version: 1,
+        catalog: { kind: 'postgres', url: '${SR_TEST_UNSET_X}' },
+      }),
+    ).toThrow(/invalid/)
   })
 })

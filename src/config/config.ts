@@ -70,8 +70,12 @@ export function defaultLakeConfig(root: string): LakeConfig {
 
 /** Serializes a config to YAML with paths relative to the root where possible. */
 export function configToYaml(config: LakeConfig): string {
-  const rel = (p: string): string => (p.startsWith(config.root + '/') ? p.slice(config.root.length + 1) : p)
-  const lines = ['# Strongroom lake configuration. No secrets here: see README, "Configuration".', 'version: 1']
+  const rel = (p: string): string =>
+    p.startsWith(config.root + '/') ? p.slice(config.root.length + 1) : p
+  const lines = [
+    '# Strongroom lake configuration. No secrets here: see README, "Configuration".',
+    'version: 1',
+  ]
   const c = config.catalog
   lines.push('catalog:', `  kind: ${c.kind}`)
   if (c.kind === 'sqlite') lines.push(`  path: ${JSON.stringify(rel(c.path))}`)
@@ -99,7 +103,11 @@ export function configToYaml(config: LakeConfig): string {
       `  keyLabel: ${JSON.stringify(k.keyLabel)}`,
       `  pinEnv: ${k.pinEnv}`,
     )
-  lines.push('engine:', `  scratchDir: ${JSON.stringify(config.engine.scratchDir)}`, `  chunkBytes: ${config.engine.chunkBytes}`)
+  lines.push(
+    'engine:',
+    `  scratchDir: ${JSON.stringify(config.engine.scratchDir)}`,
+    `  chunkBytes: ${config.engine.chunkBytes}`,
+  )
   return lines.join('\n') + '\n'
 }
 
@@ -145,13 +153,18 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
   const c = doc['catalog']
   if (c !== undefined) {
     if (!isObj(c)) bad('catalog', 'must be a mapping')
-    else if (c['kind'] === 'sqlite') catalog = { kind: 'sqlite', path: abs(str(c, 'path', 'catalog') ?? 'catalog.db') }
+    else if (c['kind'] === 'sqlite')
+      catalog = { kind: 'sqlite', path: abs(str(c, 'path', 'catalog') ?? 'catalog.db') }
     else if (c['kind'] === 'postgres') {
       const url = str(c, 'url', 'catalog') ?? ''
       const schema = str(c, 'schema', 'catalog', false)
       if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
         bad('catalog.schema', 'must be a lowercase identifier')
-      catalog = { kind: 'postgres', url: expandEnv(url, 'catalog.url', bad), ...(schema === undefined ? {} : { schema }) }
+      catalog = {
+        kind: 'postgres',
+        url: expandEnv(url, 'catalog.url', bad),
+        ...(schema === undefined ? {} : { schema }),
+      }
     } else bad('catalog.kind', 'must be sqlite or postgres')
   }
 
@@ -159,14 +172,16 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
   const o = doc['objectStore']
   if (o !== undefined) {
     if (!isObj(o)) bad('objectStore', 'must be a mapping')
-    else if (o['kind'] === 'fs') objectStore = { kind: 'fs', path: abs(str(o, 'path', 'objectStore') ?? 'objects') }
+    else if (o['kind'] === 'fs')
+      objectStore = { kind: 'fs', path: abs(str(o, 'path', 'objectStore') ?? 'objects') }
     else if (o['kind'] === 's3') {
       const bucket = str(o, 'bucket', 'objectStore') ?? ''
       const prefix = str(o, 'prefix', 'objectStore', false)
       const endpoint = str(o, 'endpoint', 'objectStore', false)
       const region = str(o, 'region', 'objectStore', false)
       const fps = o['forcePathStyle']
-      if (fps !== undefined && typeof fps !== 'boolean') bad('objectStore.forcePathStyle', 'must be true or false')
+      if (fps !== undefined && typeof fps !== 'boolean')
+        bad('objectStore.forcePathStyle', 'must be true or false')
       objectStore = {
         kind: 's3',
         bucket,
@@ -182,7 +197,8 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
   const k = doc['keyProvider']
   if (k !== undefined) {
     if (!isObj(k)) bad('keyProvider', 'must be a mapping')
-    else if (k['kind'] === 'local') keyProvider = { kind: 'local', path: abs(str(k, 'path', 'keyProvider') ?? 'keyring.json') }
+    else if (k['kind'] === 'local')
+      keyProvider = { kind: 'local', path: abs(str(k, 'path', 'keyProvider') ?? 'keyring.json') }
     else if (k['kind'] === 'pkcs11') {
       keyProvider = {
         kind: 'pkcs11',
@@ -211,10 +227,14 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
     }
   }
   if (issues.length > 0)
-    throw new StrongroomError('ERR_CONFIG_INVALID', `Configuration is invalid (${issues.length} problem(s))`, {
-      issues,
-      hint: `Fix ${CONFIG_FILE}; every problem is listed.`,
-    })
+    throw new StrongroomError(
+      'ERR_CONFIG_INVALID',
+      `Configuration is invalid (${issues.length} problem(s))`,
+      {
+        issues,
+        hint: `Fix ${CONFIG_FILE}; every problem is listed.`,
+      },
+    )
   return { root, catalog, objectStore, keyProvider, engine }
 }
 
@@ -240,11 +260,15 @@ export async function loadLakeConfig(root: string): Promise<LakeConfig> {
   try {
     text = await readFile(join(root, CONFIG_FILE), 'utf8')
   } catch (cause) {
-    throw new StrongroomError('ERR_LAKE_NOT_INITIALIZED', 'No lake here: configuration file is missing', {
-      cause,
-      hint: 'Run `strongroom init` first, or point --lake / STRONGROOM_LAKE at an existing lake.',
-      details: { file: CONFIG_FILE },
-    })
+    throw new StrongroomError(
+      'ERR_LAKE_NOT_INITIALIZED',
+      'No lake here: configuration file is missing',
+      {
+        cause,
+        hint: 'Run `strongroom init` first, or point --lake / STRONGROOM_LAKE at an existing lake.',
+        details: { file: CONFIG_FILE },
+      },
+    )
   }
   let doc: unknown
   try {

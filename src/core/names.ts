@@ -19,12 +19,22 @@ const PART = /^[a-z][a-z0-9_]{0,62}$/
 export function parseDatasetName(qualified: string): DatasetName {
   const parts = qualified.split('.')
   const [namespace, name] = parts
-  if (parts.length !== 2 || namespace === undefined || name === undefined || !PART.test(namespace) || !PART.test(name)) {
-    throw new StrongroomError('ERR_DATASET_INVALID_NAME', 'Dataset name is not of the form namespace.name', {
-      hint: 'Use two lowercase identifiers joined by a dot, e.g. crm.customers (letters, digits, _).',
-      // Only the length is echoed: the rejected string may be hostile (NUL, traversal).
-      details: { length: qualified.length },
-    })
+  if (
+    parts.length !== 2 ||
+    namespace === undefined ||
+    name === undefined ||
+    !PART.test(namespace) ||
+    !PART.test(name)
+  ) {
+    throw new StrongroomError(
+      'ERR_DATASET_INVALID_NAME',
+      'Dataset name is not of the form namespace.name',
+      {
+        hint: 'Use two lowercase identifiers joined by a dot, e.g. crm.customers (letters, digits, _).',
+        // Only the length is echoed: the rejected string may be hostile (NUL, traversal).
+        details: { length: qualified.length },
+      },
+    )
   }
   return { namespace, name }
 }

@@ -1,14 +1,6 @@
 /** Logical column types Strongroom records in the catalog. */
 export type ColumnType =
-  | 'string'
-  | 'int64'
-  | 'float64'
-  | 'boolean'
-  | 'date'
-  | 'timestamp'
-  | 'decimal'
-  | 'binary'
-  | 'other'
+  'string' | 'int64' | 'float64' | 'boolean' | 'date' | 'timestamp' | 'decimal' | 'binary' | 'other'
 
 /** One column of a dataset schema. */
 export interface ColumnSchema {

@@ -12,10 +12,14 @@ export async function requireDataset(ctx: LakeContext, qualified: string): Promi
   const { namespace, name } = parseDatasetName(qualified)
   const ds = await ctx.catalog.getDataset(namespace, name)
   if (ds === undefined || ds.currentVersion === 0)
-    throw new StrongroomError('ERR_DATASET_NOT_FOUND', `Dataset ${namespace}.${name} does not exist`, {
-      hint: 'List datasets with `strongroom ls`.',
-      details: { dataset: `${namespace}.${name}` },
-    })
+    throw new StrongroomError(
+      'ERR_DATASET_NOT_FOUND',
+      `Dataset ${namespace}.${name} does not exist`,
+      {
+        hint: 'List datasets with `strongroom ls`.',
+        details: { dataset: `${namespace}.${name}` },
+      },
+    )
   return ds
 }
 
@@ -24,13 +28,21 @@ export async function requireDataset(ctx: LakeContext, qualified: string): Promi
  *
  * @throws StrongroomError `ERR_VERSION_NOT_FOUND`
  */
-export async function requireVersion(ctx: LakeContext, ds: DatasetRecord, version?: number): Promise<VersionRecord> {
+export async function requireVersion(
+  ctx: LakeContext,
+  ds: DatasetRecord,
+  version?: number,
+): Promise<VersionRecord> {
   const v = await ctx.catalog.getVersion(ds.id, version)
   if (v === undefined)
-    throw new StrongroomError('ERR_VERSION_NOT_FOUND', `Dataset ${ds.namespace}.${ds.name} has no version ${version ?? 'current'}`, {
-      hint: 'List versions with `strongroom versions DATASET`.',
-      details: { dataset: `${ds.namespace}.${ds.name}`, version: version ?? -1 },
-    })
+    throw new StrongroomError(
+      'ERR_VERSION_NOT_FOUND',
+      `Dataset ${ds.namespace}.${ds.name} has no version ${version ?? 'current'}`,
+      {
+        hint: 'List versions with `strongroom versions DATASET`.',
+        details: { dataset: `${ds.namespace}.${ds.name}`, version: version ?? -1 },
+      },
+    )
   return v
 }
 

@@ -40,7 +40,13 @@ export interface DatasetDescription extends DatasetSummary {
     kekVersion: number
     ciphertextSha256: string
   }[]
-  readonly keys: readonly { version: number; state: string; rootKeyId: string; algorithm: string; createdAt: Date }[]
+  readonly keys: readonly {
+    version: number
+    state: string
+    rootKeyId: string
+    algorithm: string
+    createdAt: Date
+  }[]
 }
 
 function versionSummary(v: VersionRecord): VersionSummary {
@@ -55,7 +61,13 @@ function versionSummary(v: VersionRecord): VersionSummary {
 }
 
 function keySummary(k: KekRecord) {
-  return { version: k.version, state: k.state, rootKeyId: k.wrapped.rootKeyId, algorithm: k.wrapped.algorithm, createdAt: k.createdAt }
+  return {
+    version: k.version,
+    state: k.state,
+    rootKeyId: k.wrapped.rootKeyId,
+    algorithm: k.wrapped.algorithm,
+    createdAt: k.createdAt,
+  }
 }
 
 /** Every committed dataset. */
@@ -86,7 +98,11 @@ export async function listVersions(ctx: LakeContext, dataset: string): Promise<V
 }
 
 /** Schema, versions, current files and key versions of a dataset. */
-export async function describeDataset(ctx: LakeContext, dataset: string, version?: number): Promise<DatasetDescription> {
+export async function describeDataset(
+  ctx: LakeContext,
+  dataset: string,
+  version?: number,
+): Promise<DatasetDescription> {
   const ds = await requireDataset(ctx, dataset)
   const v = await requireVersion(ctx, ds, version)
   const files = await ctx.catalog.getFiles(v.fileIds)

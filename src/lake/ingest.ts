@@ -55,9 +55,13 @@ export function inferFormat(path: string): IngestFormat {
   if (lower.endsWith('.csv') || lower.endsWith('.tsv')) return 'csv'
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl'
   if (lower.endsWith('.parquet')) return 'parquet'
-  throw new StrongroomError('ERR_INPUT_UNSUPPORTED_FORMAT', 'Cannot tell the input format from the file name', {
-    hint: 'Pass --format csv|jsonl|parquet.',
-  })
+  throw new StrongroomError(
+    'ERR_INPUT_UNSUPPORTED_FORMAT',
+    'Cannot tell the input format from the file name',
+    {
+      hint: 'Pass --format csv|jsonl|parquet.',
+    },
+  )
 }
 
 function sameSchema(a: DatasetSchema, b: DatasetSchema): boolean {
@@ -79,18 +83,26 @@ async function resolveTarget(
   // invisible to readers, so it is reused rather than reported as existing.
   if (existing !== undefined && existing.currentVersion > 0) {
     if (mode === 'create')
-      throw new StrongroomError('ERR_DATASET_EXISTS', `Dataset ${namespace}.${name} already exists`, {
-        hint: 'Use --mode append or --mode overwrite.',
-        details: { dataset: `${namespace}.${name}` },
-      })
+      throw new StrongroomError(
+        'ERR_DATASET_EXISTS',
+        `Dataset ${namespace}.${name} already exists`,
+        {
+          hint: 'Use --mode append or --mode overwrite.',
+          details: { dataset: `${namespace}.${name}` },
+        },
+      )
     return { ds: existing, created: false }
   }
   if (mode === 'append' || mode === 'overwrite') {
     if (existing === undefined || existing.currentVersion === 0)
-      throw new StrongroomError('ERR_DATASET_NOT_FOUND', `Dataset ${namespace}.${name} does not exist`, {
-        hint: 'Use --mode create (or auto) for a new dataset.',
-        details: { dataset: `${namespace}.${name}` },
-      })
+      throw new StrongroomError(
+        'ERR_DATASET_NOT_FOUND',
+        `Dataset ${namespace}.${name} does not exist`,
+        {
+          hint: 'Use --mode create (or auto) for a new dataset.',
+          details: { dataset: `${namespace}.${name}` },
+        },
+      )
   }
   if (existing !== undefined) return { ds: existing, created: true }
   const id = newId('ds')
@@ -115,11 +127,20 @@ async function resolveTarget(
  * console.log(r.version, r.rows)
  * ```
  */
-export async function ingest(ctx: LakeContext, path: string, options: IngestOptions): Promise<IngestResult> {
+export async function ingest(
+  ctx: LakeContext,
+  path: string,
+  options: IngestOptions,
+): Promise<IngestResult> {
   const started = performance.now()
   const format = options.format ?? inferFormat(path)
   const mode = options.mode ?? 'auto'
-  const { ds, created } = await resolveTarget(ctx, options.dataset, mode, options.subjectColumn ?? null)
+  const { ds, created } = await resolveTarget(
+    ctx,
+    options.dataset,
+    mode,
+    options.subjectColumn ?? null,
+  )
   const previous = created ? undefined : await ctx.catalog.getVersion(ds.id)
   const baseVersion = ds.currentVersion
   const newVersion = baseVersion + 1
@@ -137,17 +158,26 @@ export async function ingest(ctx: LakeContext, path: string, options: IngestOpti
         chunkBytes: ctx.config.engine.chunkBytes,
         ...(options.allVarchar === true ? { allVarchar: true } : {}),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
-        onProgress: (bytesRead: number) => options.onProgress?.({ phase: 'ingest', done: bytesRead }),
+        onProgress: (bytesRead: number) =>
+          options.onProgress?.({ phase: 'ingest', done: bytesRead }),
       },
     )
     for await (const chunk of prefetch(chunks, 1)) {
       throwIfAborted(options.signal)
       schema ??= chunk.schema
-      if (previous !== undefined && mode !== 'overwrite' && !sameSchema(previous.schema, chunk.schema))
-        throw new StrongroomError('ERR_DATASET_SCHEMA_MISMATCH', 'Input columns differ from the dataset schema', {
-          hint: 'Append needs the same columns and types; use --mode overwrite to replace.',
-          details: { dataset: formatDatasetName(ds) },
-        })
+      if (
+        previous !== undefined &&
+        mode !== 'overwrite' &&
+        !sameSchema(previous.schema, chunk.schema)
+      )
+        throw new StrongroomError(
+          'ERR_DATASET_SCHEMA_MISMATCH',
+          'Input columns differ from the dataset schema',
+          {
+            hint: 'Append needs the same columns and types; use --mode overwrite to replace.',
+            details: { dataset: formatDatasetName(ds) },
+          },
+        )
       const fileId = newId('f')
       const objectKey = objectKeyFor(ds.id, fileId)
       const { dek, wrapped } = await ctx.keys.newDek(ds.id, fileId, kek.version)
@@ -159,7 +189,11 @@ export async function ingest(ctx: LakeContext, path: string, options: IngestOpti
           aad: fileAad({ datasetId: ds.id, version: newVersion, fileId }),
         })
         written.push(objectKey)
-        await ctx.store.put(objectKey, tap(ciphertext, hash, counter), options.signal === undefined ? {} : { signal: options.signal })
+        await ctx.store.put(
+          objectKey,
+          tap(ciphertext, hash, counter),
+          options.signal === undefined ? {} : { signal: options.signal },
+        )
       } finally {
         dek.fill(0)
       }
@@ -181,11 +215,19 @@ export async function ingest(ctx: LakeContext, path: string, options: IngestOpti
       // The plaintext Parquet chunk is no longer needed: scrub it before it is collected.
       chunk.bytes.fill(0)
     }
-    if (schema === undefined) throw new StrongroomError('ERR_INPUT_EMPTY', 'Input has no data', { details: { format } })
-    if (options.subjectColumn !== undefined && !schema.columns.some((c) => c.name === options.subjectColumn))
-      throw new StrongroomError('ERR_COLUMN_NOT_FOUND', 'Subject column is not a column of the input', {
-        details: { column: options.subjectColumn },
-      })
+    if (schema === undefined)
+      throw new StrongroomError('ERR_INPUT_EMPTY', 'Input has no data', { details: { format } })
+    if (
+      options.subjectColumn !== undefined &&
+      !schema.columns.some((c) => c.name === options.subjectColumn)
+    )
+      throw new StrongroomError(
+        'ERR_COLUMN_NOT_FOUND',
+        'Subject column is not a column of the input',
+        {
+          details: { column: options.subjectColumn },
+        },
+      )
     throwIfAborted(options.signal)
     const keptFileIds = previous !== undefined && mode !== 'overwrite' ? previous.fileIds : []
     const committed = await ctx.catalog.commitVersion({

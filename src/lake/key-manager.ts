@@ -33,7 +33,10 @@ export class KeyManager {
   }
 
   /** A fresh KEK for `version` of a dataset, and its wrapped form for the catalog. */
-  async newKek(datasetId: string, version: number): Promise<{ key: Uint8Array; wrapped: WrappedKey }> {
+  async newKek(
+    datasetId: string,
+    version: number,
+  ): Promise<{ key: Uint8Array; wrapped: WrappedKey }> {
     const key = generateKey()
     const wrapped = await this.#provider.wrap(key, kekContext(datasetId, version))
     this.#cache.set(`${datasetId}/${version}`, key)
@@ -47,9 +50,13 @@ export class KeyManager {
     if (cached !== undefined) return cached
     const record = await this.#catalog.getKek(datasetId, version)
     if (record === undefined)
-      throw new StrongroomError('ERR_KEYS_KEY_NOT_FOUND', 'Dataset key version is missing from the catalog', {
-        details: { datasetId, kekVersion: version },
-      })
+      throw new StrongroomError(
+        'ERR_KEYS_KEY_NOT_FOUND',
+        'Dataset key version is missing from the catalog',
+        {
+          details: { datasetId, kekVersion: version },
+        },
+      )
     const key = await this.#provider.unwrap(record.wrapped, kekContext(datasetId, version))
     this.#cache.set(id, key)
     return key
@@ -61,20 +68,35 @@ export class KeyManager {
   }
 
   /** A fresh DEK and its wrapped form under the given KEK version. */
-  async newDek(datasetId: string, fileId: string, kekVersion: number): Promise<{ dek: Uint8Array; wrapped: Uint8Array }> {
+  async newDek(
+    datasetId: string,
+    fileId: string,
+    kekVersion: number,
+  ): Promise<{ dek: Uint8Array; wrapped: Uint8Array }> {
     const kek = await this.kek(datasetId, kekVersion)
     const dek = generateKey()
     return { dek, wrapped: wrapDek(dek, kek, dekContext(datasetId, fileId)) }
   }
 
   /** Unwraps a file's DEK. */
-  async dek(datasetId: string, fileId: string, kekVersion: number, wrapped: Uint8Array): Promise<Uint8Array> {
+  async dek(
+    datasetId: string,
+    fileId: string,
+    kekVersion: number,
+    wrapped: Uint8Array,
+  ): Promise<Uint8Array> {
     const kek = await this.kek(datasetId, kekVersion)
     return unwrapDek(wrapped, kek, dekContext(datasetId, fileId))
   }
 
   /** Re-wraps a DEK from one KEK version to another without touching the data. */
-  async rewrap(datasetId: string, fileId: string, from: number, to: number, wrapped: Uint8Array): Promise<Uint8Array> {
+  async rewrap(
+    datasetId: string,
+    fileId: string,
+    from: number,
+    to: number,
+    wrapped: Uint8Array,
+  ): Promise<Uint8Array> {
     const dek = await this.dek(datasetId, fileId, from, wrapped)
     try {
       return wrapDek(dek, await this.kek(datasetId, to), dekContext(datasetId, fileId))

@@ -22,12 +22,21 @@ export interface KeyStatus {
   readonly activeKekVersion: number
   readonly activeKekCreatedAt: Date
   readonly rootKeyId: string
-  readonly kekVersions: readonly { version: number; state: string; createdAt: Date; files: number }[]
+  readonly kekVersions: readonly {
+    version: number
+    state: string
+    createdAt: Date
+    files: number
+  }[]
   readonly files: number
 }
 
 /** Rotates the KEK of one dataset, or of every dataset when `dataset` is omitted. */
-export async function rotateKeys(ctx: LakeContext, dataset?: string, options: OperationOptions = {}): Promise<RotateResult[]> {
+export async function rotateKeys(
+  ctx: LakeContext,
+  dataset?: string,
+  options: OperationOptions = {},
+): Promise<RotateResult[]> {
   const targets =
     dataset === undefined
       ? (await ctx.catalog.listDatasets()).filter((d) => d.currentVersion > 0)
@@ -41,9 +50,17 @@ export async function rotateKeys(ctx: LakeContext, dataset?: string, options: Op
     const files = await ctx.catalog.listFilesOfDataset(ds.id)
     const rewrapped = []
     for (const f of files)
-      rewrapped.push({ fileId: f.id, wrappedDek: await ctx.keys.rewrap(ds.id, f.id, f.kekVersion, next, f.wrappedDek) })
+      rewrapped.push({
+        fileId: f.id,
+        wrappedDek: await ctx.keys.rewrap(ds.id, f.id, f.kekVersion, next, f.wrappedDek),
+      })
     await ctx.catalog.rotateKek(ds.id, active.version, wrapped, rewrapped)
-    results.push({ dataset: formatDatasetName(ds), fromKekVersion: active.version, toKekVersion: next, filesRewrapped: files.length })
+    results.push({
+      dataset: formatDatasetName(ds),
+      fromKekVersion: active.version,
+      toKekVersion: next,
+      filesRewrapped: files.length,
+    })
     options.onProgress?.({ phase: 'rotate', done: ++done, total: targets.length })
   }
   return results

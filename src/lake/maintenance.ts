@@ -57,7 +57,8 @@ export async function gc(ctx: LakeContext, options: GcOptions = {}): Promise<GcR
   // Temp files a crash left in a local store are plaintext-free (already encrypted) but
   // still waste space.
   const cleaner = ctx.store as { cleanTemp?: (olderThanMs: number) => Promise<number> }
-  if (options.dryRun !== true && typeof cleaner.cleanTemp === 'function') await cleaner.cleanTemp(minAge)
+  if (options.dryRun !== true && typeof cleaner.cleanTemp === 'function')
+    await cleaner.cleanTemp(minAge)
   return { scanned, referenced: referenced.size, orphaned, removed, removedBytes, tooRecent }
 }
 
@@ -80,18 +81,28 @@ export interface DoctorResult {
 }
 
 /** Checks every data file of every dataset: hash, decryption, Parquet row count. */
-export async function doctor(ctx: LakeContext, options: OperationOptions = {}): Promise<DoctorResult> {
+export async function doctor(
+  ctx: LakeContext,
+  options: OperationOptions = {},
+): Promise<DoctorResult> {
   const problems: DoctorProblem[] = []
   let files = 0
   let bytesChecked = 0
   const datasets = (await ctx.catalog.listDatasets()).filter((d) => d.currentVersion > 0)
   const all = []
-  for (const ds of datasets) for (const f of await ctx.catalog.listFilesOfDataset(ds.id)) all.push({ ds, f })
+  for (const ds of datasets)
+    for (const f of await ctx.catalog.listFilesOfDataset(ds.id)) all.push({ ds, f })
   for (const { ds, f } of all) {
     throwIfAborted(options.signal)
     files += 1
     const report = (code: ErrorCode, problem: string): void => {
-      problems.push({ dataset: formatDatasetName(ds), fileId: f.id, objectKey: f.objectKey, code, problem })
+      problems.push({
+        dataset: formatDatasetName(ds),
+        fileId: f.id,
+        objectKey: f.objectKey,
+        code,
+        problem,
+      })
     }
     try {
       const hash = sha256()
@@ -101,17 +112,23 @@ export async function doctor(ctx: LakeContext, options: OperationOptions = {}): 
       try {
         const body = tap(await ctx.store.get(f.objectKey), hash, counter)
         plain = await collect(
-          decryptStream(body, { dek, aad: fileAad({ datasetId: ds.id, version: f.createdVersion, fileId: f.id }) }),
+          decryptStream(body, {
+            dek,
+            aad: fileAad({ datasetId: ds.id, version: f.createdVersion, fileId: f.id }),
+          }),
         )
       } finally {
         dek.fill(0)
       }
       bytesChecked += counter.bytes
-      if (hash.digest('hex') !== f.ciphertextSha256) report('ERR_CRYPTO_INTEGRITY', 'stored object does not match its recorded SHA-256')
-      else if (counter.bytes !== f.ciphertextBytes) report('ERR_CRYPTO_INTEGRITY', 'stored object size differs from the catalog')
+      if (hash.digest('hex') !== f.ciphertextSha256)
+        report('ERR_CRYPTO_INTEGRITY', 'stored object does not match its recorded SHA-256')
+      else if (counter.bytes !== f.ciphertextBytes)
+        report('ERR_CRYPTO_INTEGRITY', 'stored object size differs from the catalog')
       else {
         const info = await ctx.engine.inspectParquet(plain)
-        if (info.rowCount !== f.rowCount) report('ERR_CATALOG_CORRUPT', 'row count differs from the catalog')
+        if (info.rowCount !== f.rowCount)
+          report('ERR_CATALOG_CORRUPT', 'row count differs from the catalog')
       }
       plain.fill(0)
     } catch (e) {

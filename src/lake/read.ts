@@ -35,7 +35,11 @@ export interface ReadToFileResult {
 }
 
 /** Decrypts one data file into memory, verifying every segment. */
-export async function decryptFile(ctx: LakeContext, file: FileRecord, signal?: AbortSignal): Promise<Buffer> {
+export async function decryptFile(
+  ctx: LakeContext,
+  file: FileRecord,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   const dek = await ctx.keys.dek(file.datasetId, file.id, file.kekVersion, file.wrappedDek)
   try {
     const ciphertext = await ctx.store.get(file.objectKey, signal === undefined ? {} : { signal })
@@ -71,9 +75,13 @@ async function plan(ctx: LakeContext, dataset: string, options: ReadOptions) {
     const known = new Set(v.schema.columns.map((c) => c.name))
     const missing = options.columns.filter((c) => !known.has(c))
     if (missing.length > 0)
-      throw new StrongroomError('ERR_COLUMN_NOT_FOUND', `Unknown column(s): ${missing.join(', ')}`, {
-        details: { dataset: formatDatasetName(ds) },
-      })
+      throw new StrongroomError(
+        'ERR_COLUMN_NOT_FOUND',
+        `Unknown column(s): ${missing.join(', ')}`,
+        {
+          details: { dataset: formatDatasetName(ds) },
+        },
+      )
   }
   if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 0))
     throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'limit must be a non-negative integer')
@@ -82,7 +90,11 @@ async function plan(ctx: LakeContext, dataset: string, options: ReadOptions) {
   const files = v.fileIds.map((id) => {
     const f = byId.get(id)
     if (f === undefined)
-      throw new StrongroomError('ERR_CATALOG_CORRUPT', 'A version refers to a file the catalog lacks', { details: { fileId: id } })
+      throw new StrongroomError(
+        'ERR_CATALOG_CORRUPT',
+        'A version refers to a file the catalog lacks',
+        { details: { fileId: id } },
+      )
     return f
   })
   return { ds, v, files }
@@ -104,7 +116,11 @@ function engineOptions(options: ReadOptions) {
  * for await (const batch of readBatches(ctx, 'crm.customers', { columns: ['email'] })) …
  * ```
  */
-export async function* readBatches(ctx: LakeContext, dataset: string, options: ReadOptions = {}): AsyncIterable<RecordBatch> {
+export async function* readBatches(
+  ctx: LakeContext,
+  dataset: string,
+  options: ReadOptions = {},
+): AsyncIterable<RecordBatch> {
   const { files } = await plan(ctx, dataset, options)
   yield* ctx.engine.readBatches(plaintextFiles(ctx, files, options), engineOptions(options))
 }

@@ -1,13 +1,13 @@
 import { createHash, type Hash } from 'node:crypto'
 
-/** Yields a single buffer as an async iterable. */
-export async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  yield bytes
+/** A single buffer as an iterable source. */
+export function once(bytes: Uint8Array): Iterable<Uint8Array> {
+  return [bytes]
 }
 
 /** Passes chunks through while feeding a hash and counting bytes. */
 export async function* tap(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   hash: Hash,
   counter: { bytes: number },
 ): AsyncIterable<Uint8Array> {

@@ -28,7 +28,20 @@ describe('strongroom CLI', () => {
   afterAll(async () => cleanup())
 
   it('has --help on every command', async () => {
-    for (const args of [[], ['init'], ['ingest'], ['ls'], ['show'], ['versions'], ['read'], ['keys'], ['keys', 'rotate'], ['keys', 'status'], ['gc'], ['doctor']]) {
+    for (const args of [
+      [],
+      ['init'],
+      ['ingest'],
+      ['ls'],
+      ['show'],
+      ['versions'],
+      ['read'],
+      ['keys'],
+      ['keys', 'rotate'],
+      ['keys', 'status'],
+      ['gc'],
+      ['doctor'],
+    ]) {
       const r = await cli([...args, '--help'])
       expect(r.code, args.join(' ')).toBe(0)
       expect(r.stdout, args.join(' ')).toMatch(/Usage: strongroom/)
@@ -40,13 +53,29 @@ describe('strongroom CLI', () => {
     expect(ing.code, ing.stderr).toBe(0)
     expect(JSON.parse(ing.stdout)).toMatchObject({ dataset: 'hr.people', version: 1, rows: 3 })
     const ls = await cli(['ls', '--lake', lake, '--json'])
-    expect(JSON.parse(ls.stdout)).toEqual([expect.objectContaining({ dataset: 'hr.people', rows: 3 })])
+    expect(JSON.parse(ls.stdout)).toEqual([
+      expect.objectContaining({ dataset: 'hr.people', rows: 3 }),
+    ])
     const show = await cli(['show', 'hr.people', '--lake', lake])
     expect(show.stdout).toMatch(/Schema/)
     expect(show.stdout).toMatch(/email/)
-    const read = await cli(['read', 'hr.people', '--columns', 'id,note', '--format', 'jsonl', '--lake', lake])
+    const read = await cli([
+      'read',
+      'hr.people',
+      '--columns',
+      'id,note',
+      '--format',
+      'jsonl',
+      '--lake',
+      lake,
+    ])
     expect(read.code, read.stderr).toBe(0)
-    expect(read.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+    expect(
+      read.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([
       { id: 1, note: 'likes "quotes", commas' },
       { id: 2, note: 'multi\nline' },
       { id: 3, note: null },
@@ -61,7 +90,10 @@ describe('strongroom CLI', () => {
     const rot = await cli(['keys', 'rotate', 'hr.people', '--lake', lake, '--json'])
     expect(JSON.parse(rot.stdout)).toEqual([expect.objectContaining({ toKekVersion: 2 })])
     const st = await cli(['keys', 'status', '--lake', lake, '--json'])
-    expect(JSON.parse(st.stdout)[0]).toMatchObject({ dataset: 'hr.people', activeKekVersion: 2 })
+    expect((JSON.parse(st.stdout) as unknown[])[0]).toMatchObject({
+      dataset: 'hr.people',
+      activeKekVersion: 2,
+    })
     const doc = await cli(['doctor', '--lake', lake, '--json'])
     expect(doc.code).toBe(0)
     expect(JSON.parse(doc.stdout)).toMatchObject({ ok: true })
@@ -77,7 +109,9 @@ describe('strongroom CLI', () => {
     expect(missing.stderr).toMatch(/ERR_DATASET_NOT_FOUND/)
     const bad = await cli(['ingest', csv, '--dataset', '../etc/passwd', '--lake', lake, '--json'])
     expect(bad.code).toBe(EXIT.usage)
-    expect(JSON.parse(bad.stderr).error.code).toBe('ERR_DATASET_INVALID_NAME')
+    expect((JSON.parse(bad.stderr) as { error: { code: string } }).error.code).toBe(
+      'ERR_DATASET_INVALID_NAME',
+    )
     const noLake = await cli(['ls', '--lake', join(dir, 'nowhere')])
     expect(noLake.code).toBe(EXIT.notFound)
     expect(noLake.stderr).toMatch(/ERR_LAKE_NOT_INITIALIZED/)
@@ -94,9 +128,13 @@ describe('strongroom CLI', () => {
     expect(r.code, r.stderr).toBe(0)
     const again = await cli(['init', '--lake', root])
     expect(again.code).toBe(EXIT.conflict)
-    const gen = await cli(['init', '--generate-passphrase', '--lake', join(dir, 'gen'), '--json'], { STRONGROOM_PASSPHRASE: '' })
+    const gen = await cli(['init', '--generate-passphrase', '--lake', join(dir, 'gen'), '--json'], {
+      STRONGROOM_PASSPHRASE: '',
+    })
     expect(gen.code, gen.stderr).toBe(0)
-    expect(JSON.parse(gen.stdout).passphrase).toMatch(/^[A-Za-z0-9_-]{32}$/)
+    expect((JSON.parse(gen.stdout) as { passphrase: string }).passphrase).toMatch(
+      /^[A-Za-z0-9_-]{32}$/,
+    )
   })
 
   it('runs as a real process with the same exit codes', async () => {

@@ -11,18 +11,26 @@ export const PASSPHRASE = 'test passphrase, not a secret'
 const repo = resolve(import.meta.dirname, '../..')
 
 /** A fresh folder; removed by the returned cleanup. */
-export async function tempDir(prefix = 'sr-e2e-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+  prefix = 'sr-e2e-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
 }
 
 /** A new lake with a cheap KDF (tests only) and optionally small data files. */
-export async function newLake(root: string, extra: Partial<InitOptions> = {}, chunkBytes?: number): Promise<Strongroom> {
+export async function newLake(
+  root: string,
+  extra: Partial<InitOptions> = {},
+  chunkBytes?: number,
+): Promise<Strongroom> {
   return initStrongroom({
     root,
     passphrase: PASSPHRASE,
     kdfLogN: 12,
-    ...(chunkBytes === undefined ? {} : { config: { engine: { scratchDir: '/dev/shm', chunkBytes } } }),
+    ...(chunkBytes === undefined
+      ? {}
+      : { config: { engine: { scratchDir: '/dev/shm', chunkBytes } } }),
     ...extra,
   })
 }
@@ -35,7 +43,10 @@ export interface CliRun {
 }
 
 /** Runs the CLI in this process with captured output. */
-export async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+export async function cli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliRun> {
   let stdout = ''
   let stderr = ''
   const io: Io = { out: (t) => (stdout += t), err: (t) => (stderr += t), isTty: false }

@@ -1,13 +1,19 @@
 import { writeFile, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createStrongroom, isStrongroomError, type RecordBatch, type Strongroom } from '../../src/index.js'
+import {
+  createStrongroom,
+  isStrongroomError,
+  type RecordBatch,
+  type Strongroom,
+} from '../../src/index.js'
 import { generateCustomersCsv } from '../../src/formats/synthetic.js'
 import { PASSPHRASE, csvOf, newLake, tempDir } from './helpers.js'
 
 async function rowsOf(it: AsyncIterable<RecordBatch>): Promise<unknown[][]> {
   const rows: unknown[][] = []
-  for await (const b of it) for (let r = 0; r < b.rowCount; r++) rows.push(b.values.map((col) => col[r]))
+  for await (const b of it)
+    for (let r = 0; r < b.rowCount; r++) rows.push(b.values.map((col) => col[r]))
   return rows
 }
 
@@ -65,18 +71,35 @@ describe('lake: ingest, versions, read, rotate, gc, doctor', () => {
       [1, 20_000],
       [2, 40_000],
     ])
-    expect(await rowsOf(lake.read('crm.customers', { version: 1, columns: ['customer_id'] }))).toHaveLength(20_000)
-    const limited = await rowsOf(lake.read('crm.customers', { columns: ['city', 'email'], limit: 7 }))
+    expect(
+      await rowsOf(lake.read('crm.customers', { version: 1, columns: ['customer_id'] })),
+    ).toHaveLength(20_000)
+    const limited = await rowsOf(
+      lake.read('crm.customers', { columns: ['city', 'email'], limit: 7 }),
+    )
     expect(limited).toHaveLength(7)
     expect(limited[0]).toHaveLength(2)
   })
 
   it('overwrites: the new version has only the new rows', async () => {
     const small = join(dir, 'small.csv')
-    await writeFile(small, csvOf([['a', 'b'], [1, 'x'], [2, 'y']]))
+    await writeFile(
+      small,
+      csvOf([
+        ['a', 'b'],
+        [1, 'x'],
+        [2, 'y'],
+      ]),
+    )
     const r = await lake.ingest(small, { dataset: 'crm.small' })
     expect(r.rows).toBe(2)
-    await writeFile(small, csvOf([['a', 'b'], [3, 'z']]))
+    await writeFile(
+      small,
+      csvOf([
+        ['a', 'b'],
+        [3, 'z'],
+      ]),
+    )
     const o = await lake.ingest(small, { dataset: 'crm.small', mode: 'overwrite' })
     expect(o.version).toBe(2)
     expect(await rowsOf(lake.read('crm.small'))).toEqual([[3n, 'z']])
@@ -85,22 +108,32 @@ describe('lake: ingest, versions, read, rotate, gc, doctor', () => {
   it('rejects an append with other columns and commits nothing', async () => {
     const other = join(dir, 'other.csv')
     await writeFile(other, csvOf([['x'], [1]]))
-    expect(await codeOf(lake.ingest(other, { dataset: 'crm.small', mode: 'append' }))).toBe('ERR_DATASET_SCHEMA_MISMATCH')
+    expect(await codeOf(lake.ingest(other, { dataset: 'crm.small', mode: 'append' }))).toBe(
+      'ERR_DATASET_SCHEMA_MISMATCH',
+    )
     expect((await lake.show('crm.small')).currentVersion).toBe(2)
   })
 
   it('rotates the dataset key: DEKs re-wrapped, data unchanged and readable', async () => {
     const before = await lake.show('crm.customers')
     const [rot] = await lake.rotateKeys('crm.customers')
-    expect(rot).toMatchObject({ fromKekVersion: 1, toKekVersion: 2, filesRewrapped: before.currentFiles.length })
+    expect(rot).toMatchObject({
+      fromKekVersion: 1,
+      toKekVersion: 2,
+      filesRewrapped: before.currentFiles.length,
+    })
     const after = await lake.show('crm.customers')
-    expect(after.currentFiles.map((f) => f.ciphertextSha256)).toEqual(before.currentFiles.map((f) => f.ciphertextSha256))
+    expect(after.currentFiles.map((f) => f.ciphertextSha256)).toEqual(
+      before.currentFiles.map((f) => f.ciphertextSha256),
+    )
     expect(after.currentFiles.every((f) => f.kekVersion === 2)).toBe(true)
     expect(after.keys.map((k) => [k.version, k.state])).toEqual([
       [1, 'retired'],
       [2, 'active'],
     ])
-    expect(await rowsOf(lake.read('crm.customers', { columns: ['customer_id'] }))).toHaveLength(40_000)
+    expect(await rowsOf(lake.read('crm.customers', { columns: ['customer_id'] }))).toHaveLength(
+      40_000,
+    )
     const status = await lake.keyStatus()
     expect(status.find((s) => s.dataset === 'crm.customers')?.activeKekVersion).toBe(2)
   })
@@ -109,7 +142,9 @@ describe('lake: ingest, versions, read, rotate, gc, doctor', () => {
     const again = await createStrongroom({ root: join(dir, 'lake'), passphrase: PASSPHRASE })
     expect((await again.list()).length).toBe(2)
     await again.close()
-    expect(await codeOf(createStrongroom({ root: join(dir, 'lake'), passphrase: 'wrong' }))).toBe('ERR_KEYS_BAD_PASSPHRASE')
+    expect(await codeOf(createStrongroom({ root: join(dir, 'lake'), passphrase: 'wrong' }))).toBe(
+      'ERR_KEYS_BAD_PASSPHRASE',
+    )
   })
 
   it('doctor checks every file; gc finds nothing to remove', async () => {
@@ -137,7 +172,11 @@ describe('lake: ingest, versions, read, rotate, gc, doctor', () => {
   it('reports unknown datasets, versions and columns with codes', async () => {
     expect(await codeOf(lake.show('crm.nope'))).toBe('ERR_DATASET_NOT_FOUND')
     expect(await codeOf(lake.show('../etc'))).toBe('ERR_DATASET_INVALID_NAME')
-    expect(await codeOf(rowsOf(lake.read('crm.customers', { version: 99 })))).toBe('ERR_VERSION_NOT_FOUND')
-    expect(await codeOf(rowsOf(lake.read('crm.customers', { columns: ['nope'] })))).toBe('ERR_COLUMN_NOT_FOUND')
+    expect(await codeOf(rowsOf(lake.read('crm.customers', { version: 99 })))).toBe(
+      'ERR_VERSION_NOT_FOUND',
+    )
+    expect(await codeOf(rowsOf(lake.read('crm.customers', { columns: ['nope'] })))).toBe(
+      'ERR_COLUMN_NOT_FOUND',
+    )
   })
 })

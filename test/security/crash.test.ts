@@ -32,9 +32,20 @@ describe('crash during ingest (kill -9 at random points)', () => {
     let committedRows = 40_000
     let killedBeforeCommit = 0
     for (let t = 0; t < TRIALS; t++) {
-      const child = spawnCli(['ingest', csv, '--dataset', 'crm.c', '--mode', 'append', '--lake', root])
+      const child = spawnCli([
+        'ingest',
+        csv,
+        '--dataset',
+        'crm.c',
+        '--mode',
+        'append',
+        '--lake',
+        root,
+      ])
       let exited = false
-      const done = new Promise<number | null>((r) => child.on('exit', (code) => ((exited = true), r(code))))
+      const done = new Promise<number | null>((r) =>
+        child.on('exit', (code) => ((exited = true), r(code))),
+      )
       // Spread kills over process start-up, conversion, uploads and the commit.
       const delay = 300 + Math.floor(Math.random() * 2500)
       await new Promise((r) => setTimeout(r, delay))
@@ -45,7 +56,8 @@ describe('crash during ingest (kill -9 at random points)', () => {
         const versions = await lake.versions('crm.c')
         const current = versions.at(-1)
         if (code === 0) committedRows += 40_000
-        else if (current?.rows === committedRows + 40_000) committedRows += 40_000 // killed after commit
+        else if (current?.rows === committedRows + 40_000)
+          committedRows += 40_000 // killed after commit
         else killedBeforeCommit += 1
         // Every visible version is whole: its row count is a multiple of the input.
         for (const v of versions) expect(v.rows % 40_000).toBe(0)

@@ -42,7 +42,10 @@ describe('full disk', () => {
   it('fails with ERR_STORAGE_NO_SPACE, commits nothing and leaves no partial object', async (ctx) => {
     if (skip !== false) ctx.skip(skip)
     lake = await newLake(join(dir, 'lake'), {
-      config: { objectStore: { kind: 'fs', path: join(small, 'objects') }, engine: { scratchDir: '/dev/shm', chunkBytes: 256 * 1024 } },
+      config: {
+        objectStore: { kind: 'fs', path: join(small, 'objects') },
+        engine: { scratchDir: '/dev/shm', chunkBytes: 256 * 1024 },
+      },
     })
     const tiny = join(dir, 'tiny.csv')
     generateCustomersCsv(tiny, { rows: 200, seed: 1 })
@@ -61,7 +64,9 @@ describe('full disk', () => {
     const show = await lake.show('crm.c')
     const dsFolder = join(small, 'objects', 'ds', show.id)
     // Only the committed file remains: the failed attempt removed its own objects.
-    expect((await readdir(dsFolder)).sort()).toEqual(show.currentFiles.map((f) => `${f.id}.sre`).sort())
+    expect((await readdir(dsFolder)).sort()).toEqual(
+      show.currentFiles.map((f) => `${f.id}.sre`).sort(),
+    )
     expect((await lake.doctor()).ok).toBe(true)
   })
 })

@@ -23,7 +23,10 @@ async function filesUnder(dir: string): Promise<string[]> {
 describe('no plaintext at rest (canary search)', () => {
   let dir: string
   let cleanup: () => Promise<void>
-  const canaries = Array.from({ length: 4 }, () => `CANARY${randomBytes(8).toString('hex').toUpperCase()}`)
+  const canaries = Array.from(
+    { length: 4 },
+    () => `CANARY${randomBytes(8).toString('hex').toUpperCase()}`,
+  )
   const logs: CliRun[] = []
   let lake: string
   let tmp: string
@@ -71,10 +74,13 @@ describe('no plaintext at rest (canary search)', () => {
       for (const c of canaries) {
         expect(bytes.includes(c), `${f} holds a canary`).toBe(false)
         expect(bytes.includes(c.toLowerCase()), `${f} holds a canary`).toBe(false)
-        expect(bytes.includes(Buffer.from(c, 'utf16le')), `${f} holds a canary (utf-16)`).toBe(false)
+        expect(bytes.includes(Buffer.from(c, 'utf16le')), `${f} holds a canary (utf-16)`).toBe(
+          false,
+        )
       }
       // Compressed plaintext would hide the canary, so also refuse Parquet magic.
-      if (f.endsWith('.sre')) expect(bytes.includes('PAR1'), `${f} looks like plaintext Parquet`).toBe(false)
+      if (f.endsWith('.sre'))
+        expect(bytes.includes('PAR1'), `${f} looks like plaintext Parquet`).toBe(false)
     }
   })
 
@@ -86,21 +92,26 @@ describe('no plaintext at rest (canary search)', () => {
       const counts = new Array<number>(256).fill(0)
       for (const b of bytes.subarray(128)) counts[b] = (counts[b] ?? 0) + 1
       const n = bytes.length - 128
-      const entropy = -counts.filter((c) => c > 0).reduce((s, c) => s + (c / n) * Math.log2(c / n), 0)
+      const entropy = -counts
+        .filter((c) => c > 0)
+        .reduce((s, c) => s + (c / n) * Math.log2(c / n), 0)
       expect(entropy).toBeGreaterThan(7.9)
     }
   })
 
   it('the CLI printed no canary on stdout or stderr', () => {
-    for (const l of logs) for (const c of canaries) {
-      expect(l.stdout).not.toContain(c)
-      expect(l.stderr).not.toContain(c)
-      expect(l.stderr.toLowerCase()).not.toContain(c.toLowerCase())
-    }
+    for (const l of logs)
+      for (const c of canaries) {
+        expect(l.stdout).not.toContain(c)
+        expect(l.stderr).not.toContain(c)
+        expect(l.stderr.toLowerCase()).not.toContain(c.toLowerCase())
+      }
   })
 
   it('left nothing in /dev/shm', async () => {
-    const after = (await readdir('/dev/shm')).filter((n) => !shmBefore.has(n) && !n.startsWith('PostgreSQL'))
+    const after = (await readdir('/dev/shm')).filter(
+      (n) => !shmBefore.has(n) && !n.startsWith('PostgreSQL'),
+    )
     expect(after).toEqual([])
   })
 
@@ -108,7 +119,10 @@ describe('no plaintext at rest (canary search)', () => {
     const s = await stat(join(dir, 'export.parquet'))
     expect(s.size).toBeGreaterThan(0)
     // Parquet compresses values; search the CSV export instead for the positive control.
-    const r = await runCli(['read', 'hr.people', '--limit', '5'], { TMPDIR: tmp, STRONGROOM_LAKE: lake })
+    const r = await runCli(['read', 'hr.people', '--limit', '5'], {
+      TMPDIR: tmp,
+      STRONGROOM_LAKE: lake,
+    })
     expect(canaries.some((c) => r.stdout.includes(c))).toBe(true)
   })
 })

@@ -58,7 +58,9 @@ describe('a tampered, truncated, swapped or missing object never returns wrong d
       const bad = Buffer.from(original)
       bad[at] = (bad[at] as number) ^ 0x01
       await writeFile(target, bad)
-      expect(INTEGRITY.concat('ERR_CRYPTO_UNSUPPORTED_FORMAT')).toContain(await failure(readAll(lake, 'crm.a')))
+      expect(INTEGRITY.concat('ERR_CRYPTO_UNSUPPORTED_FORMAT')).toContain(
+        await failure(readAll(lake, 'crm.a')),
+      )
     }
     await writeFile(target, original)
     expect(await readAll(lake, 'crm.a')).toBe(6000)

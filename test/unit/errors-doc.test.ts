@@ -12,7 +12,9 @@ describe('docs/errors.md', () => {
 
   it('documents no code that does not exist', () => {
     const documented = [...doc.matchAll(/^\| `(ERR_[A-Z_]+)` \|/gm)].map((m) => m[1])
-    expect(documented.filter((c) => !(ERROR_CODES as readonly string[]).includes(c ?? ''))).toEqual([])
+    expect(documented.filter((c) => !(ERROR_CODES as readonly string[]).includes(c ?? ''))).toEqual(
+      [],
+    )
   })
 
   it('gives every code a non-zero exit code', () => {
