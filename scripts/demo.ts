@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     if (process.env['DEMO_KEEP'] !== '1') await rm(join(work, 'readback.csv'), { force: true })
   }
   console.log(
-    `\nThe lake stays in ${root}; try: STRONGROOM_LAKE=${root} npx strongroom show crm.customers`,
+    `\nThe lake stays in ${root}; try: STRONGROOM_LAKE=${root} node bin/strongroom.js show crm.customers`,
   )
 }
 

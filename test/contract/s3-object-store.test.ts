@@ -1,55 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-
 import { afterAll, describe, expect, it } from 'vitest'
 
 import { createS3ObjectStore } from '../../src/storage/s3/s3-object-store.js'
 import type { S3ObjectStoreOptions } from '../../src/storage/s3/s3-object-store.js'
+import { startS3rver } from '../helpers/s3rver.js'
 import { readAll, rejection, runObjectStoreContract } from './object-store.contract.js'
-
-/** The few members of s3rver (untyped, CommonJS) this test uses. */
-interface S3rverLike {
-  run(): Promise<{ port: number }>
-  close(): Promise<void>
-}
-type S3rverCtor = new (options: Record<string, unknown>) => S3rverLike
 
 const BUCKET = 'strongroom-contract'
 
-/** Starts s3rver in-process on a free loopback port, or says why it could not. */
-async function startS3rver(): Promise<
-  { ok: true; endpoint: string; stop: () => Promise<void> } | { ok: false; reason: string }
-> {
-  let directory: string | undefined
-  try {
-    const S3rver = createRequire(import.meta.url)('s3rver') as S3rverCtor
-    directory = await mkdtemp(join(tmpdir(), 'strongroom-s3rver-'))
-    const server = new S3rver({
-      address: '127.0.0.1',
-      port: 0,
-      directory,
-      silent: true,
-      configureBuckets: [{ name: BUCKET, configs: [] }],
-    })
-    const { port } = await server.run()
-    const dir = directory
-    return {
-      ok: true,
-      endpoint: `http://127.0.0.1:${port}`,
-      stop: async () => {
-        await server.close()
-        await rm(dir, { recursive: true, force: true })
-      },
-    }
-  } catch (e) {
-    if (directory !== undefined) await rm(directory, { recursive: true, force: true })
-    return { ok: false, reason: e instanceof Error ? e.message : String(e) }
-  }
-}
-
-const server = await startS3rver()
+const server = await startS3rver(BUCKET)
 if (!server.ok && process.env['STRONGROOM_REQUIRE_SERVICES'] === '1') {
   throw new Error(`s3rver is required (STRONGROOM_REQUIRE_SERVICES=1) but failed: ${server.reason}`)
 }
