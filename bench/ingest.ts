@@ -28,6 +28,8 @@ export async function run(): Promise<void> {
   con.closeSync()
   db.closeSync()
 
+  // BENCH_CHUNK_MIB overrides the data file chunk size (engine.chunkBytes).
+  const chunkMib = process.env['BENCH_CHUNK_MIB'] === undefined ? undefined : Number(process.env['BENCH_CHUNK_MIB'])
   let ours = Infinity
   let rows = 0
   for (let i = 0; i < 2; i++) {
@@ -35,6 +37,9 @@ export async function run(): Promise<void> {
       root: join(dir, `lake-${i}`),
       passphrase: 'bench-passphrase',
       kdfLogN: 14,
+      ...(chunkMib === undefined
+        ? {}
+        : { config: { engine: { scratchDir: '/dev/shm', chunkBytes: chunkMib * 2 ** 20 } } }),
     })
     const [r, ms] = await time(() => lake.ingest(csv, { dataset: 'bench.customers' }))
     await lake.close()

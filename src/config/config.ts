@@ -64,7 +64,7 @@ export function defaultLakeConfig(root: string): LakeConfig {
     catalog: { kind: 'sqlite', path: join(root, 'catalog.db') },
     objectStore: { kind: 'fs', path: join(root, 'objects') },
     keyProvider: { kind: 'local', path: join(root, 'keyring.json') },
-    engine: { scratchDir: '/dev/shm', chunkBytes: 64 * 1024 * 1024 },
+    engine: { scratchDir: '/dev/shm', chunkBytes: 16 * 1024 * 1024 },
   }
 }
 
