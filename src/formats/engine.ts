@@ -22,7 +22,7 @@ export interface ConvertSource {
 
 /** Options for {@link ProcessingEngine.convertToParquet}. */
 export interface ConvertOptions {
-  /** Input bytes per chunk (default 64 MiB). A chunk grows only to hold one whole record. */
+  /** Input bytes per chunk (default 16 MiB). A chunk grows only to hold one whole record. */
   readonly chunkBytes?: number
   /** Hard limit for one record (default 256 MiB); larger → `ERR_INPUT_FIELD_TOO_LARGE`. */
   readonly maxRecordBytes?: number
