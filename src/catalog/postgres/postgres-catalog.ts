@@ -7,7 +7,6 @@
  * Writers of different datasets do not block each other.
  */
 import { StrongroomError } from '../../errors.js'
-import type { DatasetSchema } from '../../core/schema.js'
 import type { WrappedKey } from '../../keys/key-provider.js'
 import type {
   Catalog,
@@ -19,6 +18,27 @@ import type {
   RewrappedDek,
   VersionRecord,
 } from '../catalog.js'
+import {
+  FILE_COLUMNS,
+  checkDistinct,
+  checkNewFileKeks,
+  commitConflict,
+  committedVersionRecord,
+  constraintViolated,
+  createdDatasetRecord,
+  datasetExists,
+  datasetNotFound,
+  failedUnexpectedly,
+  inRequestedOrder,
+  keptFilesMissing,
+  noActiveKek,
+  parseSchema,
+  planCommit,
+  rewrappedFileMissing,
+  rotateConflict,
+  rotatedKekRecord,
+  toBuffer,
+} from '../catalog-rules.js'
 import { SCHEMA_MIGRATIONS_DDL, pendingMigrations } from '../migrations.js'
 
 /** Options for {@link createPostgresCatalog}. */
@@ -69,10 +89,6 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/
 
 /** PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1). */
 const MAX_IDENTIFIER_LENGTH = 63
-
-const FILE_COLUMNS =
-  'id, dataset_id, created_version, object_key, row_count, ciphertext_bytes, plaintext_bytes, ' +
-  'ciphertext_sha256, wrapped_dek, kek_version, created_at'
 
 /**
  * A {@link Catalog} stored in PostgreSQL.
@@ -183,24 +199,10 @@ export class PostgresCatalog implements Catalog {
         )
       }, 'createDataset')
     } catch (e) {
-      if (pgCode(causeOf(e)) === '23505') {
-        throw new StrongroomError(
-          'ERR_DATASET_EXISTS',
-          `Dataset ${input.namespace}.${input.name} already exists.`,
-          { cause: e, details: { namespace: input.namespace, name: input.name } },
-        )
-      }
+      if (pgCode(causeOf(e)) === '23505') throw datasetExists(input.namespace, input.name, e)
       throw e
     }
-    return {
-      id: input.id,
-      namespace: input.namespace,
-      name: input.name,
-      owner: input.owner,
-      createdAt,
-      subjectColumn: input.subjectColumn,
-      currentVersion: 0,
-    }
+    return createdDatasetRecord(input, createdAt)
   }
 
   async getDataset(namespace: string, name: string): Promise<DatasetRecord | undefined> {
@@ -230,10 +232,9 @@ export class PostgresCatalog implements Catalog {
   }
 
   async commitVersion(input: CommitVersionInput): Promise<VersionRecord> {
-    const version = input.expectedCurrentVersion + 1
+    const plan = planCommit(input)
+    const { version, fileIds } = plan
     const createdAt = new Date()
-    checkCommitInput(input, version)
-    const fileIds = [...input.keptFileIds, ...input.newFiles.map((f) => f.id)]
     await this.#transaction(async (c) => {
       const ds = await c.query('SELECT current_version FROM datasets WHERE id = $1 FOR UPDATE', [
         input.datasetId,
@@ -303,16 +304,7 @@ export class PostgresCatalog implements Catalog {
         input.datasetId,
       ])
     }, 'commitVersion')
-    return {
-      datasetId: input.datasetId,
-      version,
-      parentVersion: input.expectedCurrentVersion,
-      createdAt,
-      operation: input.operation,
-      schema: input.schema,
-      rowCount: input.rowCount,
-      fileIds,
-    }
+    return committedVersionRecord(input, plan, createdAt)
   }
 
   async getVersion(datasetId: string, version?: number): Promise<VersionRecord | undefined> {
@@ -466,7 +458,7 @@ export class PostgresCatalog implements Catalog {
         }
       }
     }, 'rotateKek')
-    return { datasetId, version, wrapped: copyWrappedKey(newKek), state: 'active', createdAt }
+    return rotatedKekRecord(datasetId, version, newKek, createdAt)
   }
 
   async getSetting(key: string): Promise<string | undefined> {
@@ -567,11 +559,6 @@ async function activeKekVersion(c: PgClient, datasetId: string): Promise<number>
   return toInt(row['version'], 'version')
 }
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  // A view, not a copy: pg serializes Buffers (also inside arrays) as bytea.
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
-
 function toBytes(value: unknown, column: string): Uint8Array {
   if (!(value instanceof Uint8Array)) throw corrupt(column)
   // A plain copy: callers get an exact Uint8Array, not a Buffer view of a pooled slab.
@@ -603,14 +590,6 @@ function corrupt(column: string): StrongroomError {
   return new StrongroomError('ERR_CATALOG_CORRUPT', `Catalog column ${column} has a bad value.`, {
     details: { column },
   })
-}
-
-function copyWrappedKey(k: WrappedKey): WrappedKey {
-  return {
-    rootKeyId: k.rootKeyId,
-    algorithm: k.algorithm,
-    ciphertext: new Uint8Array(k.ciphertext),
-  }
 }
 
 function toDataset(r: Record<string, unknown>): DatasetRecord {
@@ -675,128 +654,6 @@ function toKek(r: Record<string, unknown>): KekRecord {
   }
 }
 
-function inRequestedOrder(fileIds: readonly string[], files: FileRecord[]): FileRecord[] {
-  const byId = new Map(files.map((f) => [f.id, f]))
-  const out: FileRecord[] = []
-  for (const id of fileIds) {
-    const f = byId.get(id)
-    if (f !== undefined) out.push(f)
-  }
-  return out
-}
-
-function parseSchema(json: string, datasetId: string, version: number): DatasetSchema {
-  try {
-    return JSON.parse(json) as DatasetSchema
-  } catch (cause) {
-    throw new StrongroomError(
-      'ERR_CATALOG_CORRUPT',
-      `Version ${String(version)} has a bad schema.`,
-      {
-        cause,
-        details: { datasetId, version },
-      },
-    )
-  }
-}
-
-function checkDistinct(ids: readonly string[], datasetId: string): void {
-  if (new Set(ids).size !== ids.length) {
-    throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'A file id is listed twice.', {
-      details: { datasetId },
-    })
-  }
-}
-
-/** Checks the parts of a commit that need no database, before taking any lock. */
-function checkCommitInput(input: CommitVersionInput, version: number): void {
-  checkDistinct([...input.keptFileIds, ...input.newFiles.map((f) => f.id)], input.datasetId)
-  for (const f of input.newFiles) {
-    if (f.datasetId !== input.datasetId || f.createdVersion < 1 || f.createdVersion > version) {
-      throw new StrongroomError(
-        'ERR_USAGE_INVALID_ARGUMENT',
-        `File ${f.id} does not belong to dataset ${input.datasetId} at version ${String(version)}.`,
-        { details: { datasetId: input.datasetId, fileId: f.id } },
-      )
-    }
-  }
-}
-
-/**
- * New files must be wrapped under the active KEK: a file wrapped under a KEK that was
- * rotated away meanwhile would silently stay under the retired key.
- */
-function checkNewFileKeks(input: CommitVersionInput, active: number): void {
-  for (const f of input.newFiles) {
-    if (f.kekVersion === active) continue
-    if (f.kekVersion < active) {
-      throw new StrongroomError(
-        'ERR_CATALOG_CONFLICT',
-        `Dataset ${input.datasetId} was re-keyed while the commit was prepared.`,
-        {
-          hint: 'Re-encrypt the new files under the active KEK and retry.',
-          details: { datasetId: input.datasetId, fileId: f.id, activeKekVersion: active },
-        },
-      )
-    }
-    throw new StrongroomError(
-      'ERR_USAGE_INVALID_ARGUMENT',
-      `File ${f.id} names a KEK version that does not exist.`,
-      { details: { datasetId: input.datasetId, fileId: f.id } },
-    )
-  }
-}
-
-function datasetNotFound(datasetId: string): StrongroomError {
-  return new StrongroomError('ERR_DATASET_NOT_FOUND', `Dataset ${datasetId} does not exist.`, {
-    details: { datasetId },
-  })
-}
-
-function noActiveKek(datasetId: string): StrongroomError {
-  return new StrongroomError('ERR_CATALOG_CORRUPT', `Dataset ${datasetId} has no active KEK.`, {
-    details: { datasetId },
-  })
-}
-
-function commitConflict(datasetId: string, expected: number, actual: number): StrongroomError {
-  return new StrongroomError(
-    'ERR_CATALOG_CONFLICT',
-    `Dataset ${datasetId} is no longer at version ${String(expected)}.`,
-    {
-      hint: 'Another writer committed first; re-read the dataset and retry.',
-      details: { datasetId, expectedVersion: expected, currentVersion: actual },
-    },
-  )
-}
-
-function rotateConflict(datasetId: string, expected: number, actual: number): StrongroomError {
-  return new StrongroomError(
-    'ERR_CATALOG_CONFLICT',
-    `The active KEK of dataset ${datasetId} is no longer version ${String(expected)}.`,
-    {
-      hint: 'Another rotation finished first; re-read the active KEK and retry.',
-      details: { datasetId, expectedKekVersion: expected, activeKekVersion: actual },
-    },
-  )
-}
-
-function keptFilesMissing(datasetId: string): StrongroomError {
-  return new StrongroomError(
-    'ERR_USAGE_INVALID_ARGUMENT',
-    `A kept file is not a file of dataset ${datasetId}.`,
-    { details: { datasetId } },
-  )
-}
-
-function rewrappedFileMissing(datasetId: string, fileId: string): StrongroomError {
-  return new StrongroomError(
-    'ERR_USAGE_INVALID_ARGUMENT',
-    `File ${fileId} is not a file of dataset ${datasetId}.`,
-    { details: { datasetId, fileId } },
-  )
-}
-
 function pgCode(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code
   return typeof code === 'string' ? code : undefined
@@ -836,11 +693,7 @@ function mapPgError(e: unknown, operation: string): StrongroomError {
   }
   // Class 23 integrity constraint violation, 22 data exception (a bad count, a NUL byte).
   if (code.startsWith('23') || code.startsWith('22')) {
-    return new StrongroomError(
-      'ERR_USAGE_INVALID_ARGUMENT',
-      `Catalog ${operation} violates a catalog constraint.`,
-      { cause: e, details },
-    )
+    return constraintViolated(operation, e, details)
   }
   // 08 connection exception, 28 invalid authorization, 3D000 unknown database,
   // 53 insufficient resources, 57P0x shutdown / cannot connect now.
@@ -863,8 +716,5 @@ function mapPgError(e: unknown, operation: string): StrongroomError {
       },
     )
   }
-  return new StrongroomError('ERR_INTERNAL', `Catalog ${operation} failed unexpectedly.`, {
-    cause: e,
-    details,
-  })
+  return failedUnexpectedly(operation, e, details)
 }

@@ -10,7 +10,6 @@ import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 import { StrongroomError } from '../../errors.js'
-import type { DatasetSchema } from '../../core/schema.js'
 import type { WrappedKey } from '../../keys/key-provider.js'
 import type {
   Catalog,
@@ -22,6 +21,27 @@ import type {
   RewrappedDek,
   VersionRecord,
 } from '../catalog.js'
+import {
+  FILE_COLUMNS,
+  checkDistinct,
+  checkNewFileKeks,
+  commitConflict,
+  committedVersionRecord,
+  constraintViolated,
+  createdDatasetRecord,
+  datasetExists,
+  datasetNotFound,
+  failedUnexpectedly,
+  inRequestedOrder,
+  keptFilesMissing,
+  noActiveKek,
+  parseSchema,
+  planCommit,
+  rewrappedFileMissing,
+  rotateConflict,
+  rotatedKekRecord,
+  toBuffer,
+} from '../catalog-rules.js'
 import { SCHEMA_MIGRATIONS_DDL, pendingMigrations } from '../migrations.js'
 
 /** Options for {@link createSqliteCatalog}. */
@@ -96,10 +116,6 @@ interface KekRow {
   state: string
   created_at: number
 }
-
-const FILE_COLUMNS =
-  'id, dataset_id, created_version, object_key, row_count, ciphertext_bytes, plaintext_bytes, ' +
-  'ciphertext_sha256, wrapped_dek, kek_version, created_at'
 
 /**
  * A {@link Catalog} stored in a local SQLite database (the embedded default).
@@ -199,21 +215,9 @@ export class SqliteCatalog implements Catalog {
         })
       } catch (e) {
         if (!isUniqueViolation(e)) throw e
-        throw new StrongroomError(
-          'ERR_DATASET_EXISTS',
-          `Dataset ${input.namespace}.${input.name} already exists.`,
-          { cause: e, details: { namespace: input.namespace, name: input.name } },
-        )
+        throw datasetExists(input.namespace, input.name, e)
       }
-      return {
-        id: input.id,
-        namespace: input.namespace,
-        name: input.name,
-        owner: input.owner,
-        createdAt,
-        subjectColumn: input.subjectColumn,
-        currentVersion: 0,
-      }
+      return createdDatasetRecord(input, createdAt)
     })
   }
 
@@ -244,11 +248,10 @@ export class SqliteCatalog implements Catalog {
 
   commitVersion(input: CommitVersionInput): Promise<VersionRecord> {
     return this.#run('commitVersion', () => {
-      const version = input.expectedCurrentVersion + 1
+      const plan = planCommit(input)
+      const { version, fileIds } = plan
       const createdAt = new Date()
       const ms = createdAt.getTime()
-      checkCommitInput(input, version)
-      const fileIds = [...input.keptFileIds, ...input.newFiles.map((f) => f.id)]
       this.#write(() => {
         const ds = this.#stmt('SELECT current_version FROM datasets WHERE id = ?').get(
           input.datasetId,
@@ -309,16 +312,7 @@ export class SqliteCatalog implements Catalog {
           throw commitConflict(input.datasetId, input.expectedCurrentVersion, undefined)
         }
       })
-      return {
-        datasetId: input.datasetId,
-        version,
-        parentVersion: input.expectedCurrentVersion,
-        createdAt,
-        operation: input.operation,
-        schema: input.schema,
-        rowCount: input.rowCount,
-        fileIds,
-      }
+      return committedVersionRecord(input, plan, createdAt)
     })
   }
 
@@ -460,14 +454,7 @@ export class SqliteCatalog implements Catalog {
           if (res.changes !== 1) throw rewrappedFileMissing(datasetId, r.fileId)
         }
       })
-      const record: KekRecord = {
-        datasetId,
-        version,
-        wrapped: copyWrappedKey(newKek),
-        state: 'active',
-        createdAt,
-      }
-      return record
+      return rotatedKekRecord(datasetId, version, newKek, createdAt)
     })
   }
 
@@ -574,22 +561,9 @@ function createPrivateFile(path: string): void {
   }
 }
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  // better-sqlite3 binds Buffers as BLOBs but rejects other typed arrays.
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
-
 function toBytes(value: Uint8Array): Uint8Array {
   // A plain copy: callers get an exact Uint8Array, not a Buffer view of a pooled slab.
   return new Uint8Array(value)
-}
-
-function copyWrappedKey(k: WrappedKey): WrappedKey {
-  return {
-    rootKeyId: k.rootKeyId,
-    algorithm: k.algorithm,
-    ciphertext: new Uint8Array(k.ciphertext),
-  }
 }
 
 function toDataset(r: DatasetRow): DatasetRecord {
@@ -660,136 +634,6 @@ function groupFileIds(
   return byVersion
 }
 
-function inRequestedOrder(fileIds: readonly string[], files: FileRecord[]): FileRecord[] {
-  const byId = new Map(files.map((f) => [f.id, f]))
-  const out: FileRecord[] = []
-  for (const id of fileIds) {
-    const f = byId.get(id)
-    if (f !== undefined) out.push(f)
-  }
-  return out
-}
-
-function parseSchema(json: string, datasetId: string, version: number): DatasetSchema {
-  try {
-    return JSON.parse(json) as DatasetSchema
-  } catch (cause) {
-    throw new StrongroomError(
-      'ERR_CATALOG_CORRUPT',
-      `Version ${String(version)} has a bad schema.`,
-      {
-        cause,
-        details: { datasetId, version },
-      },
-    )
-  }
-}
-
-function checkDistinct(ids: readonly string[], datasetId: string): void {
-  if (new Set(ids).size !== ids.length) {
-    throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'A file id is listed twice.', {
-      details: { datasetId },
-    })
-  }
-}
-
-/** Checks the parts of a commit that need no database, before taking the write lock. */
-function checkCommitInput(input: CommitVersionInput, version: number): void {
-  checkDistinct([...input.keptFileIds, ...input.newFiles.map((f) => f.id)], input.datasetId)
-  for (const f of input.newFiles) {
-    if (f.datasetId !== input.datasetId || f.createdVersion < 1 || f.createdVersion > version) {
-      throw new StrongroomError(
-        'ERR_USAGE_INVALID_ARGUMENT',
-        `File ${f.id} does not belong to dataset ${input.datasetId} at version ${String(version)}.`,
-        { details: { datasetId: input.datasetId, fileId: f.id } },
-      )
-    }
-  }
-}
-
-/**
- * New files must be wrapped under the active KEK: a file wrapped under a KEK that was
- * rotated away meanwhile would silently stay under the retired key.
- */
-function checkNewFileKeks(input: CommitVersionInput, active: number): void {
-  for (const f of input.newFiles) {
-    if (f.kekVersion === active) continue
-    if (f.kekVersion < active) {
-      throw new StrongroomError(
-        'ERR_CATALOG_CONFLICT',
-        `Dataset ${input.datasetId} was re-keyed while the commit was prepared.`,
-        {
-          hint: 'Re-encrypt the new files under the active KEK and retry.',
-          details: { datasetId: input.datasetId, fileId: f.id, activeKekVersion: active },
-        },
-      )
-    }
-    throw new StrongroomError(
-      'ERR_USAGE_INVALID_ARGUMENT',
-      `File ${f.id} names a KEK version that does not exist.`,
-      { details: { datasetId: input.datasetId, fileId: f.id } },
-    )
-  }
-}
-
-function datasetNotFound(datasetId: string): StrongroomError {
-  return new StrongroomError('ERR_DATASET_NOT_FOUND', `Dataset ${datasetId} does not exist.`, {
-    details: { datasetId },
-  })
-}
-
-function noActiveKek(datasetId: string): StrongroomError {
-  return new StrongroomError('ERR_CATALOG_CORRUPT', `Dataset ${datasetId} has no active KEK.`, {
-    details: { datasetId },
-  })
-}
-
-function commitConflict(
-  datasetId: string,
-  expected: number,
-  actual: number | undefined,
-): StrongroomError {
-  return new StrongroomError(
-    'ERR_CATALOG_CONFLICT',
-    `Dataset ${datasetId} is no longer at version ${String(expected)}.`,
-    {
-      hint: 'Another writer committed first; re-read the dataset and retry.',
-      details: {
-        datasetId,
-        expectedVersion: expected,
-        ...(actual === undefined ? {} : { currentVersion: actual }),
-      },
-    },
-  )
-}
-
-function rotateConflict(datasetId: string, expected: number, actual: number): StrongroomError {
-  return new StrongroomError(
-    'ERR_CATALOG_CONFLICT',
-    `The active KEK of dataset ${datasetId} is no longer version ${String(expected)}.`,
-    {
-      hint: 'Another rotation finished first; re-read the active KEK and retry.',
-      details: { datasetId, expectedKekVersion: expected, activeKekVersion: actual },
-    },
-  )
-}
-
-function keptFilesMissing(datasetId: string): StrongroomError {
-  return new StrongroomError(
-    'ERR_USAGE_INVALID_ARGUMENT',
-    `A kept file is not a file of dataset ${datasetId}.`,
-    { details: { datasetId } },
-  )
-}
-
-function rewrappedFileMissing(datasetId: string, fileId: string): StrongroomError {
-  return new StrongroomError(
-    'ERR_USAGE_INVALID_ARGUMENT',
-    `File ${fileId} is not a file of dataset ${datasetId}.`,
-    { details: { datasetId, fileId } },
-  )
-}
-
 function isUniqueViolation(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
@@ -805,11 +649,7 @@ function mapSqliteError(e: unknown, operation: string): StrongroomError {
   const raw = (e as { code?: unknown } | null)?.code
   const code = typeof raw === 'string' ? raw : ''
   if (code.startsWith('SQLITE_CONSTRAINT')) {
-    return new StrongroomError(
-      'ERR_USAGE_INVALID_ARGUMENT',
-      `Catalog ${operation} violates a catalog constraint.`,
-      { cause: e, details: { operation, sqliteCode: code } },
-    )
+    return constraintViolated(operation, e, { operation, sqliteCode: code })
   }
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
     return new StrongroomError('ERR_CATALOG_CORRUPT', 'The SQLite catalog file is damaged.', {
@@ -831,8 +671,5 @@ function mapSqliteError(e: unknown, operation: string): StrongroomError {
       details: { operation, ...(code === '' ? {} : { errorCode: code }) },
     })
   }
-  return new StrongroomError('ERR_INTERNAL', `Catalog ${operation} failed unexpectedly.`, {
-    cause: e,
-    details: { operation },
-  })
+  return failedUnexpectedly(operation, e, { operation })
 }

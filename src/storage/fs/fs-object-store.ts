@@ -22,14 +22,24 @@ import * as path from 'node:path'
 
 import { StrongroomError } from '../../errors.js'
 import type { ErrorCode } from '../../errors.js'
-import { isValidObjectKey } from '../object-store.js'
 import type { ByteRange, ObjectInfo, ObjectStore, ObjectStoreCallOptions } from '../object-store.js'
+import {
+  alreadyExists,
+  bodyChunks,
+  checkKey,
+  checkPrefix,
+  checkRange,
+  notFound,
+  readFailed,
+  throwIfAborted,
+  writeFailed,
+} from '../object-store-rules.js'
 
 /** The folder inside the root where puts stage their bytes. */
 const TMP_DIR = '.tmp'
 /** Read size for `get`: large enough to amortise syscalls, small enough to stream. */
 const READ_CHUNK = 256 * 1024
-/** One key segment, as {@link isValidObjectKey} allows it; directory entries not matching are not ours. */
+/** One key segment, as `isValidObjectKey` allows it; directory entries not matching are not ours. */
 const SEGMENT = /^[A-Za-z0-9_.-]+$/
 
 /**
@@ -157,7 +167,7 @@ export class FsObjectStore implements ObjectStore {
         fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW,
         0o600,
       )
-      for await (const chunk of withSignal(body, signal)) {
+      for await (const chunk of bodyChunks(body, signal)) {
         await writeAll(handle, chunk)
         size += chunk.byteLength
       }
@@ -172,12 +182,7 @@ export class FsObjectStore implements ObjectStore {
       try {
         await fs.link(tmpPath, finalPath)
       } catch (e) {
-        if (errnoOf(e) === 'EEXIST') {
-          throw new StrongroomError('ERR_STORAGE_WRITE_FAILED', `Object already exists: ${key}`, {
-            hint: 'Objects are immutable; write a new key instead.',
-            details: { key, reason: 'exists' },
-          })
-        }
+        if (errnoOf(e) === 'EEXIST') throw alreadyExists(key)
         throw e
       }
     } catch (e) {
@@ -390,7 +395,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   #checkKey(key: string): void {
-    if (!isValidObjectKey(key)) throw invalidKey()
+    checkKey(key)
     if (key === TMP_DIR || key.startsWith(`${TMP_DIR}/`)) {
       throw new StrongroomError('ERR_STORAGE_INVALID_KEY', 'Object key uses a reserved name', {
         hint: `The first key segment "${TMP_DIR}" is reserved by the fs object store.`,
@@ -611,44 +616,6 @@ async function* readRange(
   }
 }
 
-function checkRange(range: ByteRange | undefined): void {
-  if (range === undefined) return
-  const { start, end } = range
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'Invalid byte range', {
-      hint: 'A range needs integers with 0 <= start <= end.',
-    })
-  }
-}
-
-function checkPrefix(prefix: string): void {
-  const ok =
-    prefix === '' ||
-    isValidObjectKey(prefix) ||
-    (prefix.endsWith('/') && isValidObjectKey(prefix.slice(0, -1)))
-  if (!ok) throw invalidKey('Invalid object key prefix')
-}
-
-function invalidKey(message = 'Invalid object key'): StrongroomError {
-  // The rejected key is not echoed: it is untrusted and may carry control characters.
-  return new StrongroomError('ERR_STORAGE_INVALID_KEY', message, {
-    hint: 'Keys are relative, /-separated segments of A-Z a-z 0-9 _ . - (no . or ..), at most 512 characters.',
-  })
-}
-
-function notFound(key: string): StrongroomError {
-  return new StrongroomError('ERR_STORAGE_NOT_FOUND', `Object not found: ${key}`, {
-    details: { key },
-  })
-}
-
-function readFailed(key: string, cause: unknown): StrongroomError {
-  return new StrongroomError('ERR_STORAGE_READ_FAILED', `Could not read object: ${key}`, {
-    cause,
-    details: { key },
-  })
-}
-
 function listFailed(cause: unknown): StrongroomError {
   return new StrongroomError('ERR_STORAGE_READ_FAILED', 'Could not list objects', {
     cause,
@@ -673,73 +640,5 @@ function mapWriteError(e: unknown, key: string): StrongroomError {
       details: { key },
     })
   }
-  return new StrongroomError('ERR_STORAGE_WRITE_FAILED', `Could not write object: ${key}`, {
-    cause: e,
-    details: { key },
-  })
-}
-
-function abortError(signal: AbortSignal): StrongroomError {
-  return new StrongroomError('ERR_OPERATION_ABORTED', 'Object store operation aborted', {
-    cause: signal.reason,
-  })
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted === true) throw abortError(signal)
-}
-
-/**
- * The body's chunks, stopping with `ERR_OPERATION_ABORTED` as soon as `signal` fires, even
- * while the body is stalled waiting for its next chunk.
- */
-async function* withSignal(
-  body: Uint8Array | AsyncIterable<Uint8Array>,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<Uint8Array> {
-  if (body instanceof Uint8Array) {
-    throwIfAborted(signal)
-    yield body
-    return
-  }
-  const it = body[Symbol.asyncIterator]()
-  let finished = false
-  try {
-    for (;;) {
-      throwIfAborted(signal)
-      const r = signal === undefined ? await it.next() : await raceAbort(it.next(), signal)
-      if (r.done === true) {
-        finished = true
-        return
-      }
-      if (!(r.value instanceof Uint8Array)) {
-        throw new StrongroomError(
-          'ERR_USAGE_INVALID_ARGUMENT',
-          'Object body chunks must be Uint8Array',
-        )
-      }
-      yield r.value
-    }
-  } finally {
-    // Let the producer release its resources; not awaited, it may be stalled mid-next().
-    if (!finished) {
-      try {
-        void Promise.resolve(it.return?.()).catch(() => undefined)
-      } catch {
-        // A throwing return() must not mask the error that stopped the put.
-      }
-    }
-  }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  let onAbort: () => void = () => undefined
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = (): void => reject(abortError(signal))
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  // race() also handles a later rejection of `promise`, so none goes unhandled.
-  return Promise.race([promise, aborted]).finally(() =>
-    signal.removeEventListener('abort', onAbort),
-  )
+  return writeFailed(key, e)
 }

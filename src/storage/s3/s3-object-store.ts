@@ -22,6 +22,17 @@ import type * as S3Sdk from '@aws-sdk/client-s3'
 import { StrongroomError } from '../../errors.js'
 import { isValidObjectKey } from '../object-store.js'
 import type { ByteRange, ObjectInfo, ObjectStore, ObjectStoreCallOptions } from '../object-store.js'
+import {
+  alreadyExists,
+  bodyChunks,
+  checkKey,
+  checkPrefix,
+  checkRange,
+  notFound,
+  readFailed,
+  throwIfAborted,
+  writeFailed,
+} from '../object-store-rules.js'
 
 type S3Module = typeof S3Sdk
 
@@ -157,7 +168,7 @@ export class S3ObjectStore implements ObjectStore {
       throw e instanceof StrongroomError ? e : writeFailed(key, e)
     }
     // Checked after buffering, to keep the window to a racing writer short.
-    if ((await this.head(key, options)) !== undefined) throw exists(key)
+    if ((await this.head(key, options)) !== undefined) throw alreadyExists(key)
     throwIfAborted(signal)
     try {
       await client.send(
@@ -174,7 +185,7 @@ export class S3ObjectStore implements ObjectStore {
     } catch (e) {
       const status = statusOf(e)
       // 412: the key appeared since our HEAD; 409: a concurrent conditional put is in flight.
-      if (status === 412 || status === 409) throw exists(key)
+      if (status === 412 || status === 409) throw alreadyExists(key)
       throw mapError(sdk, e, key, 'write')
     }
     // PutObject returns no timestamp; the server's clock may differ by a little.
@@ -453,12 +464,7 @@ async function* readBody(
     if (e instanceof StrongroomError) throw e
     const mapped = mapError(sdk, e, key, 'read')
     // A stream that breaks mid-body is a failed read, not a missing object.
-    throw mapped.code === 'ERR_STORAGE_NOT_FOUND'
-      ? new StrongroomError('ERR_STORAGE_READ_FAILED', `Could not read object: ${key}`, {
-          cause: e,
-          details: { key },
-        })
-      : mapped
+    throw mapped.code === 'ERR_STORAGE_NOT_FOUND' ? readFailed(key, e) : mapped
   }
 }
 
@@ -512,119 +518,10 @@ async function collect(
   if (body instanceof Uint8Array) return body
   const parts: Uint8Array[] = []
   let total = 0
-  for await (const chunk of withSignal(body, signal)) {
+  for await (const chunk of bodyChunks(body, signal)) {
     // Copied: a producer may reuse its buffer once it has yielded it.
     parts.push(Uint8Array.prototype.slice.call(chunk))
     total += chunk.byteLength
   }
   return Buffer.concat(parts, total)
-}
-
-function checkKey(key: string): void {
-  if (!isValidObjectKey(key)) throw invalidKey('Invalid object key')
-}
-
-function checkPrefix(prefix: string): void {
-  const ok =
-    prefix === '' ||
-    isValidObjectKey(prefix) ||
-    (prefix.endsWith('/') && isValidObjectKey(prefix.slice(0, -1)))
-  if (!ok) throw invalidKey('Invalid object key prefix')
-}
-
-function checkRange(range: ByteRange | undefined): void {
-  if (range === undefined) return
-  const { start, end } = range
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'Invalid byte range', {
-      hint: 'A range needs integers with 0 <= start <= end.',
-    })
-  }
-}
-
-function invalidKey(message: string): StrongroomError {
-  // The rejected key is not echoed: it is untrusted and may carry control characters.
-  return new StrongroomError('ERR_STORAGE_INVALID_KEY', message, {
-    hint: 'Keys are relative, /-separated segments of A-Z a-z 0-9 _ . - (no . or ..), at most 512 characters.',
-  })
-}
-
-function notFound(key: string): StrongroomError {
-  return new StrongroomError('ERR_STORAGE_NOT_FOUND', `Object not found: ${key}`, {
-    details: { key },
-  })
-}
-
-function exists(key: string): StrongroomError {
-  return new StrongroomError('ERR_STORAGE_WRITE_FAILED', `Object already exists: ${key}`, {
-    hint: 'Objects are immutable; write a new key instead.',
-    details: { key, reason: 'exists' },
-  })
-}
-
-function writeFailed(key: string, cause: unknown): StrongroomError {
-  return new StrongroomError('ERR_STORAGE_WRITE_FAILED', `Could not write object: ${key}`, {
-    cause,
-    details: { key },
-  })
-}
-
-function abortError(signal: AbortSignal): StrongroomError {
-  return new StrongroomError('ERR_OPERATION_ABORTED', 'Object store operation aborted', {
-    cause: signal.reason,
-  })
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted === true) throw abortError(signal)
-}
-
-/**
- * The body's chunks, stopping with `ERR_OPERATION_ABORTED` as soon as `signal` fires, even
- * while the body is stalled waiting for its next chunk. (Same as the fs store's helper;
- * kept per adapter so neither backend imports the other.)
- */
-async function* withSignal(
-  body: AsyncIterable<Uint8Array>,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<Uint8Array> {
-  const it = body[Symbol.asyncIterator]()
-  let finished = false
-  try {
-    for (;;) {
-      throwIfAborted(signal)
-      const r = signal === undefined ? await it.next() : await raceAbort(it.next(), signal)
-      if (r.done === true) {
-        finished = true
-        return
-      }
-      if (!(r.value instanceof Uint8Array)) {
-        throw new StrongroomError(
-          'ERR_USAGE_INVALID_ARGUMENT',
-          'Object body chunks must be Uint8Array',
-        )
-      }
-      yield r.value
-    }
-  } finally {
-    if (!finished) {
-      try {
-        void Promise.resolve(it.return?.()).catch(() => undefined)
-      } catch {
-        // A throwing return() must not mask the error that stopped the put.
-      }
-    }
-  }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  let onAbort: () => void = () => undefined
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = (): void => reject(abortError(signal))
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  // race() also handles a later rejection of `promise`, so none goes unhandled.
-  return Promise.race([promise, aborted]).finally(() =>
-    signal.removeEventListener('abort', onAbort),
-  )
 }
