@@ -29,7 +29,10 @@ export async function run(): Promise<void> {
   db.closeSync()
 
   // BENCH_CHUNK_MIB overrides the data file chunk size (engine.chunkBytes).
-  const chunkMib = process.env['BENCH_CHUNK_MIB'] === undefined ? undefined : Number(process.env['BENCH_CHUNK_MIB'])
+  const chunkMib =
+    process.env['BENCH_CHUNK_MIB'] === undefined
+      ? undefined
+      : Number(process.env['BENCH_CHUNK_MIB'])
   let ours = Infinity
   let rows = 0
   for (let i = 0; i < 2; i++) {
@@ -39,7 +42,11 @@ export async function run(): Promise<void> {
       kdfLogN: 14,
       ...(chunkMib === undefined
         ? {}
-        : { config: { engine: { scratchDir: '/dev/shm', chunkBytes: chunkMib * 2 ** 20 } } }),
+        : {
+            config: {
+              engine: { scratchDir: '/dev/shm', chunkBytes: chunkMib * 2 ** 20, threads: 1 },
+            },
+          }),
     })
     const [r, ms] = await time(() => lake.ingest(csv, { dataset: 'bench.customers' }))
     await lake.close()

@@ -140,7 +140,10 @@ async function wire(config: LakeConfig, options: StrongroomOptions): Promise<Lak
     const store = await openStore(config)
     await store.open()
     opened.push(store)
-    const engine = await createDuckDbEngine({ scratchDir: config.engine.scratchDir })
+    const engine = await createDuckDbEngine({
+      scratchDir: config.engine.scratchDir,
+      threads: config.engine.threads,
+    })
     opened.push(engine)
     const keys = new KeyManager(keyProvider, catalog)
     const principal = options.principal ?? process.env['STRONGROOM_USER'] ?? userInfo().username

@@ -43,6 +43,11 @@ export interface EngineConfig {
   readonly scratchDir: string
   /** Input bytes per data file chunk. */
   readonly chunkBytes: number
+  /**
+   * DuckDB worker threads. Ingest already converts two chunks at once, each on its own
+   * thread, so 1 (the default) keeps both cores busy with the least memory.
+   */
+  readonly threads: number
 }
 
 /** A lake's resolved configuration (paths absolute). */
@@ -64,7 +69,7 @@ export function defaultLakeConfig(root: string): LakeConfig {
     catalog: { kind: 'sqlite', path: join(root, 'catalog.db') },
     objectStore: { kind: 'fs', path: join(root, 'objects') },
     keyProvider: { kind: 'local', path: join(root, 'keyring.json') },
-    engine: { scratchDir: '/dev/shm', chunkBytes: 16 * 1024 * 1024 },
+    engine: { scratchDir: '/dev/shm', chunkBytes: 16 * 1024 * 1024, threads: 1 },
   }
 }
 
@@ -107,6 +112,7 @@ export function configToYaml(config: LakeConfig): string {
     'engine:',
     `  scratchDir: ${JSON.stringify(config.engine.scratchDir)}`,
     `  chunkBytes: ${config.engine.chunkBytes}`,
+    `  threads: ${config.engine.threads}`,
   )
   return lines.join('\n') + '\n'
 }
@@ -223,7 +229,14 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
           bad('engine.chunkBytes', 'must be an integer from 65536 to 1073741824')
         else chunkBytes = cb
       }
-      engine = { scratchDir, chunkBytes }
+      const th = e['threads']
+      let threads = defaults.engine.threads
+      if (th !== undefined) {
+        if (typeof th !== 'number' || !Number.isInteger(th) || th < 1 || th > 256)
+          bad('engine.threads', 'must be an integer from 1 to 256')
+        else threads = th
+      }
+      engine = { scratchDir, chunkBytes, threads }
     }
   }
   if (issues.length > 0)

@@ -18,11 +18,15 @@ async function* numbers(n: number, failAt = -1, log: string[] = []): AsyncIterab
 describe('prefetch', () => {
   it('yields every item in order for any depth (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 4 }), async (n, depth) => {
-        const out: number[] = []
-        for await (const v of prefetch(numbers(n), depth)) out.push(v)
-        expect(out).toEqual(Array.from({ length: n }, (_, i) => i))
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (n, depth) => {
+          const out: number[] = []
+          for await (const v of prefetch(numbers(n), depth)) out.push(v)
+          expect(out).toEqual(Array.from({ length: n }, (_, i) => i))
+        },
+      ),
       { numRuns: 50 },
     )
   })
@@ -61,6 +65,8 @@ describe('tap and collect', () => {
     const out = await collect(tap(once(Buffer.from('hello world')), hash, counter))
     expect(out.toString()).toBe('hello world')
     expect(counter.bytes).toBe(11)
-    expect(hash.digest('hex')).toBe('b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9')
+    expect(hash.digest('hex')).toBe(
+      'b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9',
+    )
   })
 })

@@ -29,7 +29,7 @@ export interface ByteRange {
  * - `put` is atomic: a reader sees the whole object or no object, never a prefix, and
  *   the object is durable when the promise resolves. A failed or aborted `put` leaves
  *   no object under the key.
- * - keys are validated by {@link assertObjectKey}; a bad key fails with
+ * - keys are validated by {@link isValidObjectKey}; a bad key fails with
  *   `ERR_STORAGE_INVALID_KEY` before any I/O.
  * - `get` of a missing key fails with `ERR_STORAGE_NOT_FOUND`.
  * - `delete` of a missing key succeeds (idempotent).

@@ -30,7 +30,7 @@ export async function newLake(
     kdfLogN: 12,
     ...(chunkBytes === undefined
       ? {}
-      : { config: { engine: { scratchDir: '/dev/shm', chunkBytes } } }),
+      : { config: { engine: { scratchDir: '/dev/shm', chunkBytes, threads: 1 } } }),
     ...extra,
   })
 }

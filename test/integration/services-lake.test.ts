@@ -75,7 +75,7 @@ describe.skipIf(reasons.length > 0)('a lake on PostgreSQL + S3 + PKCS#11', () =>
           keyLabel: 'strongroom-root',
           pinEnv: 'SR_IT_PIN',
         },
-        engine: { scratchDir: '/dev/shm', chunkBytes: 256 * 1024 },
+        engine: { scratchDir: '/dev/shm', chunkBytes: 256 * 1024, threads: 1 },
       },
     })
   })

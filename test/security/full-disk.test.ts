@@ -44,7 +44,7 @@ describe('full disk', () => {
     lake = await newLake(join(dir, 'lake'), {
       config: {
         objectStore: { kind: 'fs', path: join(small, 'objects') },
-        engine: { scratchDir: '/dev/shm', chunkBytes: 256 * 1024 },
+        engine: { scratchDir: '/dev/shm', chunkBytes: 256 * 1024, threads: 1 },
       },
     })
     const tiny = join(dir, 'tiny.csv')
