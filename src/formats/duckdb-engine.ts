@@ -307,7 +307,7 @@ export class DuckDbEngine implements ProcessingEngine {
         firstRow += rows
         return chunk
       }
-      let failure: unknown
+      let failure: Error | undefined
       for (;;) {
         checkAborted(signal)
         let chunk: Buffer | undefined
@@ -334,7 +334,7 @@ export class DuckDbEngine implements ProcessingEngine {
           }
         } catch (e) {
           // Report in input order: earlier chunks still converting come out (or fail) first.
-          failure = e
+          failure = e instanceof Error ? e : new Error('non-error thrown while reading input')
           chunk = undefined
         }
         if (chunk === undefined) break
@@ -880,11 +880,14 @@ export class DuckDbEngine implements ProcessingEngine {
 }
 
 /** A structural CSV problem found before the rows of earlier chunks are all counted. */
-class DeferredCsvIssue {
+class DeferredCsvIssue extends Error {
   constructor(
     readonly issue: CsvIssue | undefined,
     readonly code: 'ERR_INPUT_UNBALANCED_QUOTE' | 'ERR_INPUT_ENCODING',
-  ) {}
+  ) {
+    // Never shown: converted to a StrongroomError once the absolute row is known.
+    super('deferred CSV issue')
+  }
 }
 
 /** One CSV conversion slot: a connection and its input and output memory files. */
