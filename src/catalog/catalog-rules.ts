@@ -10,12 +10,18 @@
 import { StrongroomError } from '../errors.js'
 import type { DatasetSchema } from '../core/schema.js'
 import type { WrappedKey } from '../keys/key-provider.js'
+import type { ErrorIssue } from '../errors.js'
 import type {
+  ColumnTransformation,
   CommitVersionInput,
   CreateDatasetInput,
   DatasetRecord,
   FileRecord,
   KekRecord,
+  LineageColumnMapping,
+  LineageEdgeInput,
+  LineageEventType,
+  LineageNodeKind,
   VersionRecord,
 } from './catalog.js'
 
@@ -290,4 +296,171 @@ export function failedUnexpectedly(
     cause,
     details,
   })
+}
+
+/** The `lineage_edges` columns in {@link LineageEdgeInput} order, for `SELECT` and `INSERT`. */
+export const LINEAGE_COLUMNS =
+  'id, run_id, job, event_type, event_time, source_kind, source_name, source_version, ' +
+  'target_kind, target_name, target_version, column_map_json'
+
+const LINEAGE_EVENT_TYPES: ReadonlySet<string> = new Set<LineageEventType>([
+  'START',
+  'COMPLETE',
+  'FAIL',
+])
+const LINEAGE_NODE_KINDS: ReadonlySet<string> = new Set<LineageNodeKind>(['file', 'dataset'])
+const COLUMN_TRANSFORMATIONS: ReadonlySet<string> = new Set<ColumnTransformation>([
+  'identity',
+  'transformed',
+  'masked',
+  'tokenized',
+])
+
+/** True for a non-empty string without NUL (PostgreSQL TEXT cannot hold NUL). */
+function isName(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && !v.includes('\u0000')
+}
+
+/** The problems of one column mapping, as issue paths under `path`. */
+function columnMappingProblems(m: unknown, path: string): string[] {
+  if (typeof m !== 'object' || m === null) return [path]
+  const r = m as Record<string, unknown>
+  const out: string[] = []
+  if (!isName(r['target'])) out.push(`${path}.target`)
+  const sources = r['sources']
+  if (!Array.isArray(sources) || !sources.every(isName)) out.push(`${path}.sources`)
+  const t = r['transformation']
+  if (typeof t !== 'string' || !COLUMN_TRANSFORMATIONS.has(t)) out.push(`${path}.transformation`)
+  return out
+}
+
+/**
+ * Checks a `recordLineage` batch before any write, collecting every problem: the backends'
+ * CHECK constraints would catch most of them too, but one at a time and with driver text
+ * that may quote values. Issue paths name fields (`edges[2].sourceVersion`), never values.
+ *
+ * Fails with `ERR_USAGE_INVALID_ARGUMENT` carrying the issues.
+ */
+export function checkLineageEdges(edges: readonly LineageEdgeInput[]): void {
+  const problems: string[] = []
+  const ids = new Set<string>()
+  edges.forEach((e, i) => {
+    const p = `edges[${String(i)}]`
+    if (!isName(e.id)) problems.push(`${p}.id`)
+    else if (ids.has(e.id)) problems.push(`${p}.id (listed twice)`)
+    else ids.add(e.id)
+    if (!isName(e.runId)) problems.push(`${p}.runId`)
+    if (!isName(e.job)) problems.push(`${p}.job`)
+    if (!LINEAGE_EVENT_TYPES.has(e.eventType)) problems.push(`${p}.eventType`)
+    if (!(e.eventTime instanceof Date) || Number.isNaN(e.eventTime.getTime())) {
+      problems.push(`${p}.eventTime`)
+    }
+    for (const end of ['source', 'target'] as const) {
+      const kind = end === 'source' ? e.sourceKind : e.targetKind
+      const name = end === 'source' ? e.sourceName : e.targetName
+      const version = end === 'source' ? e.sourceVersion : e.targetVersion
+      if (!LINEAGE_NODE_KINDS.has(kind)) problems.push(`${p}.${end}Kind`)
+      if (!isName(name)) problems.push(`${p}.${end}Name`)
+      // A file has no versions; a dataset version is >= 1 (0 means nothing committed).
+      const badVersion =
+        version !== null &&
+        (kind !== 'dataset' ||
+          !Number.isSafeInteger(version) ||
+          version < 1 ||
+          version > 2 ** 31 - 1)
+      if (badVersion) problems.push(`${p}.${end}Version`)
+    }
+    if (!Array.isArray(e.columnMap)) problems.push(`${p}.columnMap`)
+    else
+      e.columnMap.forEach((m, j) =>
+        problems.push(...columnMappingProblems(m, `${p}.columnMap[${String(j)}]`)),
+      )
+  })
+  if (problems.length === 0) return
+  const issues: ErrorIssue[] = problems.map((path) => ({
+    code: 'ERR_USAGE_INVALID_ARGUMENT',
+    path,
+    message: 'Invalid lineage edge field.',
+  }))
+  throw new StrongroomError(
+    'ERR_USAGE_INVALID_ARGUMENT',
+    `${String(problems.length)} problem(s) in the lineage edges.`,
+    { issues, details: { edges: edges.length } },
+  )
+}
+
+/** The stored `column_map_json` of an edge: only the known keys, in a fixed order. */
+export function encodeColumnMap(map: readonly LineageColumnMapping[]): string {
+  return JSON.stringify(
+    map.map((m) => ({
+      target: m.target,
+      sources: [...m.sources],
+      transformation: m.transformation,
+    })),
+  )
+}
+
+/** Parses a stored `column_map_json`; fails with `ERR_CATALOG_CORRUPT` when malformed. */
+export function parseColumnMap(json: string, edgeId: string): LineageColumnMapping[] {
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch (cause) {
+    throw badColumnMap(edgeId, cause)
+  }
+  if (!Array.isArray(value)) throw badColumnMap(edgeId, undefined)
+  const list: unknown[] = value
+  if (list.some((m, i) => columnMappingProblems(m, String(i)).length > 0)) {
+    throw badColumnMap(edgeId, undefined)
+  }
+  return list as LineageColumnMapping[]
+}
+
+function badColumnMap(edgeId: string, cause: unknown): StrongroomError {
+  return new StrongroomError(
+    'ERR_CATALOG_CORRUPT',
+    `Lineage edge ${edgeId} has a bad column map.`,
+    {
+      cause,
+      details: { edgeId },
+    },
+  )
+}
+
+/**
+ * Checks the enum columns of a stored edge; fails with `ERR_CATALOG_CORRUPT` when one holds
+ * a value this build does not know (the CHECK constraints should make that impossible).
+ */
+export function checkStoredEdgeEnums(
+  edgeId: string,
+  eventType: string,
+  sourceKind: string,
+  targetKind: string,
+): { eventType: LineageEventType; sourceKind: LineageNodeKind; targetKind: LineageNodeKind } {
+  if (
+    !LINEAGE_EVENT_TYPES.has(eventType) ||
+    !LINEAGE_NODE_KINDS.has(sourceKind) ||
+    !LINEAGE_NODE_KINDS.has(targetKind)
+  ) {
+    throw new StrongroomError('ERR_CATALOG_CORRUPT', `Lineage edge ${edgeId} has a bad kind.`, {
+      details: { edgeId },
+    })
+  }
+  return {
+    eventType: eventType as LineageEventType,
+    sourceKind: sourceKind as LineageNodeKind,
+    targetKind: targetKind as LineageNodeKind,
+  }
+}
+
+/** `ERR_USAGE_INVALID_ARGUMENT`: a lineage edge id is already recorded. */
+export function lineageEdgeExists(cause: unknown): StrongroomError {
+  return new StrongroomError(
+    'ERR_USAGE_INVALID_ARGUMENT',
+    'A lineage edge id is already recorded.',
+    {
+      cause,
+      hint: 'Give every lineage edge a fresh id.',
+    },
+  )
 }

@@ -95,6 +95,71 @@ export interface RewrappedDek {
   readonly wrappedDek: Uint8Array
 }
 
+/** What a lineage edge endpoint is: a file outside the lake, or a lake dataset. */
+export type LineageNodeKind = 'file' | 'dataset'
+
+/** The OpenLineage run state an edge was recorded at (`COMPLETE` for committed work). */
+export type LineageEventType = 'START' | 'COMPLETE' | 'FAIL'
+
+/**
+ * How an output column was made from its source columns. `masked` and `tokenized` mean
+ * the plaintext values did not reach the output (OpenLineage `masking: true`).
+ */
+export type ColumnTransformation = 'identity' | 'transformed' | 'masked' | 'tokenized'
+
+/** One column-level edge: the output column `target` and the source columns it came from. */
+export interface LineageColumnMapping {
+  /** The column of the edge's target. */
+  readonly target: string
+  /** Columns of the edge's source that `target` was computed from. */
+  readonly sources: readonly string[]
+  readonly transformation: ColumnTransformation
+}
+
+/**
+ * Input for {@link Catalog.recordLineage}: one directed edge `source → target` of the
+ * lineage graph, written by one run of one job. Names only, never data: a file is named
+ * by its absolute path, a dataset by `namespace.name`.
+ */
+export interface LineageEdgeInput {
+  /** Unique edge id chosen by the caller (e.g. `newId('lin')`). */
+  readonly id: string
+  /** The OpenLineage run id (a UUID) the edge was observed in. */
+  readonly runId: string
+  /** The OpenLineage job name, e.g. `ingest.crm.customers`. */
+  readonly job: string
+  readonly eventType: LineageEventType
+  readonly eventTime: Date
+  readonly sourceKind: LineageNodeKind
+  /** Absolute path for a file, `namespace.name` for a dataset. */
+  readonly sourceName: string
+  /** The dataset version read; `null` for a file or when unknown. */
+  readonly sourceVersion: number | null
+  readonly targetKind: LineageNodeKind
+  /** Absolute path for a file, `namespace.name` for a dataset. */
+  readonly targetName: string
+  /** The dataset version written; `null` for a file or when unknown. */
+  readonly targetVersion: number | null
+  /** Column-level lineage of this edge; empty when not known. */
+  readonly columnMap: readonly LineageColumnMapping[]
+}
+
+/** A recorded lineage edge, as {@link Catalog.listLineage} returns it. */
+export type LineageEdge = LineageEdgeInput
+
+/** Filter for {@link Catalog.listLineage}. */
+export interface LineageFilter {
+  /** The node: an absolute file path or a dataset's `namespace.name`. */
+  readonly name: string
+  /**
+   * `upstream`: the edges whose target is `name` (where it came from); `downstream`: the
+   * edges whose source is `name` (what was made from it).
+   */
+  readonly direction: 'upstream' | 'downstream'
+  /** Only nodes of this kind; both when omitted. */
+  readonly kind?: LineageNodeKind
+}
+
 /**
  * A catalog backend. Contract (`test/contract/catalog.contract.ts`):
  * - every mutating call is one transaction: all of it or none of it;
@@ -104,7 +169,10 @@ export interface RewrappedDek {
  *   `expectedCurrentVersion + 1` and becomes current atomically;
  * - `rotateKek` adds KEK version n+1 as active, retires the others, and replaces the
  *   wrapped DEK and `kekVersion` of every listed file, atomically; it fails with
- *   `ERR_CATALOG_CONFLICT` if the active KEK is no longer `expectedActiveVersion`.
+ *   `ERR_CATALOG_CONFLICT` if the active KEK is no longer `expectedActiveVersion`;
+ * - `recordLineage` stores all of its edges or none, and fails with
+ *   `ERR_USAGE_INVALID_ARGUMENT` on a malformed edge or an id that is already recorded;
+ * - `listLineage` returns one hop only, ordered by `eventTime` then `id`.
  */
 export interface Catalog {
   /** A short backend name for reports: `sqlite`, `postgres`. */
@@ -141,4 +209,16 @@ export interface Catalog {
   /** A small key/value store for lake settings (e.g. the keyring's fingerprint). */
   getSetting(key: string): Promise<string | undefined>
   setSetting(key: string, value: string): Promise<void>
+
+  /**
+   * Records lineage edges in one transaction. An empty list is a no-op. Fails with
+   * `ERR_USAGE_INVALID_ARGUMENT` when an edge is malformed (a file with a version, a
+   * version below 1, an unknown kind) or its id is taken; nothing is recorded then.
+   */
+  recordLineage(edges: readonly LineageEdgeInput[]): Promise<void>
+  /**
+   * The edges one hop from `filter.name` in `filter.direction`, oldest first. Walking the
+   * graph further (recursively, cycle-safe) is `lineage/graph.ts`'s job.
+   */
+  listLineage(filter: LineageFilter): Promise<LineageEdge[]>
 }

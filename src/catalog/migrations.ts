@@ -196,9 +196,64 @@ CREATE TABLE version_files (
 CREATE INDEX version_files_file ON version_files (file_id, dataset_id);
 `
 
+/*
+ * 0002_lineage: the lineage graph, one row per directed edge source -> target observed in
+ * one run. Notes:
+ * - Endpoints are names, not foreign keys: a source may be a file outside the lake, and an
+ *   edge must outlive a dataset that is later dropped (lineage is history).
+ * - The CHECKs keep a file endpoint versionless and a dataset version >= 1 (version 0
+ *   means "nothing committed"), so readers never see a half-meaningful edge.
+ * - column_map_json is TEXT like schema_json: written and read whole, never queried.
+ * - One index per direction: upstream walks look up by target, downstream by source.
+ */
+const LINEAGE_SQLITE = `
+CREATE TABLE lineage_edges (
+  id TEXT PRIMARY KEY NOT NULL,
+  run_id TEXT NOT NULL,
+  job TEXT NOT NULL,
+  event_type TEXT NOT NULL CHECK (event_type IN ('START', 'COMPLETE', 'FAIL')),
+  event_time INTEGER NOT NULL,
+  source_kind TEXT NOT NULL CHECK (source_kind IN ('file', 'dataset')),
+  source_name TEXT NOT NULL,
+  source_version INTEGER CHECK (source_version >= 1),
+  target_kind TEXT NOT NULL CHECK (target_kind IN ('file', 'dataset')),
+  target_name TEXT NOT NULL,
+  target_version INTEGER CHECK (target_version >= 1),
+  column_map_json TEXT NOT NULL,
+  CHECK (source_kind = 'dataset' OR source_version IS NULL),
+  CHECK (target_kind = 'dataset' OR target_version IS NULL)
+) STRICT;
+
+CREATE INDEX lineage_edges_target ON lineage_edges (target_name, event_time);
+CREATE INDEX lineage_edges_source ON lineage_edges (source_name, event_time);
+`
+
+const LINEAGE_POSTGRES = `
+CREATE TABLE lineage_edges (
+  id TEXT PRIMARY KEY NOT NULL,
+  run_id TEXT NOT NULL,
+  job TEXT NOT NULL,
+  event_type TEXT NOT NULL CHECK (event_type IN ('START', 'COMPLETE', 'FAIL')),
+  event_time TIMESTAMPTZ NOT NULL,
+  source_kind TEXT NOT NULL CHECK (source_kind IN ('file', 'dataset')),
+  source_name TEXT NOT NULL,
+  source_version INTEGER CHECK (source_version >= 1),
+  target_kind TEXT NOT NULL CHECK (target_kind IN ('file', 'dataset')),
+  target_name TEXT NOT NULL,
+  target_version INTEGER CHECK (target_version >= 1),
+  column_map_json TEXT NOT NULL,
+  CHECK (source_kind = 'dataset' OR source_version IS NULL),
+  CHECK (target_kind = 'dataset' OR target_version IS NULL)
+);
+
+CREATE INDEX lineage_edges_target ON lineage_edges (target_name, event_time);
+CREATE INDEX lineage_edges_source ON lineage_edges (source_name, event_time);
+`
+
 /** Every migration, in the order they apply. */
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001_initial', sqlite: INITIAL_SQLITE, postgres: INITIAL_POSTGRES },
+  { id: '0002_lineage', sqlite: LINEAGE_SQLITE, postgres: LINEAGE_POSTGRES },
 ]
 
 /**

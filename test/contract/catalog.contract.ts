@@ -20,6 +20,7 @@ import type {
   CreateDatasetInput,
   DatasetRecord,
   FileRecord,
+  LineageEdgeInput,
 } from '../../src/catalog/catalog.js'
 import type { DatasetSchema } from '../../src/core/schema.js'
 import { newId } from '../../src/core/ids.js'
@@ -540,6 +541,122 @@ export function runCatalogContract(name: string, opts: CatalogContractOptions): 
       expect(version?.createdAt.getTime()).toBe(v1.createdAt.getTime())
       expect(version?.rowCount).toBe(2 ** 40)
       expect(version?.schema).toEqual(SCHEMA_V1)
+    })
+
+    /** A dataset-to-dataset edge between fresh names, with overrides. */
+    function edge(overrides: Partial<LineageEdgeInput> = {}): LineageEdgeInput {
+      return {
+        id: newId('lin'),
+        runId: '3f1c9a52-6a0e-4b8e-9f0d-2a8c5b7e4d11',
+        job: 'protect.crm.customers',
+        eventType: 'COMPLETE',
+        eventTime: new Date(),
+        sourceKind: 'dataset',
+        sourceName: `crm.${newId('src')}`,
+        sourceVersion: 1,
+        targetKind: 'dataset',
+        targetName: `crm.${newId('dst')}`,
+        targetVersion: 1,
+        columnMap: [],
+        ...overrides,
+      }
+    }
+
+    it('records lineage edges and lists them one hop upstream and downstream', async () => {
+      const c = await open()
+      const raw = `crm.${newId('raw')}`
+      const safe = `crm.${newId('safe')}`
+      const file = `/data/${newId('in')}/customers ü.csv`
+      const t0 = new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678))
+      const ingest = edge({
+        job: `ingest.${raw}`,
+        eventTime: t0,
+        sourceKind: 'file',
+        sourceName: file,
+        sourceVersion: null,
+        targetName: raw,
+        targetVersion: 1,
+        columnMap: [
+          { target: 'id', sources: ['id'], transformation: 'identity' },
+          { target: 'email', sources: ['email'], transformation: 'identity' },
+        ],
+      })
+      const protect = edge({
+        eventTime: new Date(t0.getTime() + 1000),
+        sourceName: raw,
+        sourceVersion: 1,
+        targetName: safe,
+        targetVersion: 3,
+        columnMap: [
+          { target: 'email_token', sources: ['email'], transformation: 'tokenized' },
+          { target: 'id', sources: ['id', 'email'], transformation: 'transformed' },
+        ],
+      })
+      await c.recordLineage([protect, ingest])
+      await c.recordLineage([])
+
+      expect(await c.listLineage({ name: raw, direction: 'upstream' })).toEqual([ingest])
+      expect(await c.listLineage({ name: raw, direction: 'downstream' })).toEqual([protect])
+      expect(await c.listLineage({ name: safe, direction: 'upstream' })).toEqual([protect])
+      expect(await c.listLineage({ name: safe, direction: 'downstream' })).toEqual([])
+      expect(await c.listLineage({ name: file, direction: 'downstream' })).toEqual([ingest])
+      expect(await c.listLineage({ name: file, direction: 'upstream' })).toEqual([])
+      // The kind filter: the file is not a dataset.
+      expect(await c.listLineage({ name: file, direction: 'downstream', kind: 'dataset' })).toEqual(
+        [],
+      )
+      expect(await c.listLineage({ name: file, direction: 'downstream', kind: 'file' })).toEqual([
+        ingest,
+      ])
+
+      // Oldest first, then by id, whatever the insertion order.
+      const later = edge({ sourceName: raw, eventTime: new Date(t0.getTime() + 5000) })
+      const sameTimeA = edge({ id: `${later.id}_a`, sourceName: raw, eventTime: t0 })
+      const sameTimeB = edge({ id: `${later.id}_b`, sourceName: raw, eventTime: t0 })
+      await c.recordLineage([later, sameTimeB, sameTimeA])
+      expect(
+        (await c.listLineage({ name: raw, direction: 'downstream' })).map((e) => e.id),
+      ).toEqual([sameTimeA.id, sameTimeB.id, protect.id, later.id])
+
+      // Everything survives close and reopen, Dates to the millisecond.
+      const again = await open()
+      const [back] = await again.listLineage({ name: safe, direction: 'upstream' })
+      expect(back).toEqual(protect)
+      expect(back?.eventTime.getTime()).toBe(protect.eventTime.getTime())
+    })
+
+    it('refuses malformed or duplicate lineage edges and records none of the batch', async () => {
+      const c = await open()
+      const target = `crm.${newId('t')}`
+      const good = edge({ targetName: target })
+      await c.recordLineage([good])
+
+      const bad: Partial<LineageEdgeInput>[] = [
+        { sourceKind: 'file', sourceVersion: 2 },
+        { targetVersion: 0 },
+        { sourceVersion: 1.5 },
+        { sourceKind: 'table' as never },
+        { eventType: 'RUNNING' as never },
+        { eventTime: new Date(Number.NaN) },
+        { sourceName: '' },
+        { job: '' },
+        { columnMap: [{ target: 'x', sources: [], transformation: 'hashed' as never }] },
+      ]
+      for (const overrides of bad) {
+        const fresh = edge({ targetName: target })
+        await expectCode(
+          c.recordLineage([fresh, edge({ targetName: target, ...overrides })]),
+          'ERR_USAGE_INVALID_ARGUMENT',
+        )
+      }
+      // A duplicate id, within the batch or against a recorded edge.
+      const dupe = edge({ targetName: target })
+      await expectCode(c.recordLineage([dupe, dupe]), 'ERR_USAGE_INVALID_ARGUMENT')
+      await expectCode(
+        c.recordLineage([edge({ targetName: target }), { ...good, job: 'other' }]),
+        'ERR_USAGE_INVALID_ARGUMENT',
+      )
+      expect(await c.listLineage({ name: target, direction: 'upstream' })).toEqual([good])
     })
 
     it('fails with ERR_CATALOG_UNAVAILABLE before open', async () => {

@@ -15,12 +15,21 @@ import type {
   DatasetRecord,
   FileRecord,
   KekRecord,
+  LineageEdge,
+  LineageEdgeInput,
+  LineageFilter,
   RewrappedDek,
   VersionRecord,
 } from '../catalog.js'
 import {
   FILE_COLUMNS,
+  LINEAGE_COLUMNS,
   checkDistinct,
+  checkLineageEdges,
+  checkStoredEdgeEnums,
+  encodeColumnMap,
+  lineageEdgeExists,
+  parseColumnMap,
   checkNewFileKeks,
   commitConflict,
   committedVersionRecord,
@@ -477,6 +486,51 @@ export class PostgresCatalog implements Catalog {
     }, 'setSetting')
   }
 
+  async recordLineage(edges: readonly LineageEdgeInput[]): Promise<void> {
+    checkLineageEdges(edges)
+    if (edges.length === 0) return
+    try {
+      await this.#transaction(async (c) => {
+        // One statement for the batch (unnest of column arrays), as for files in a commit.
+        await c.query(
+          `INSERT INTO lineage_edges (${LINEAGE_COLUMNS}) SELECT * FROM unnest(` +
+            '$1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], ' +
+            '$7::text[], $8::int[], $9::text[], $10::text[], $11::int[], $12::text[])',
+          [
+            edges.map((e) => e.id),
+            edges.map((e) => e.runId),
+            edges.map((e) => e.job),
+            edges.map((e) => e.eventType),
+            edges.map((e) => e.eventTime),
+            edges.map((e) => e.sourceKind),
+            edges.map((e) => e.sourceName),
+            edges.map((e) => e.sourceVersion),
+            edges.map((e) => e.targetKind),
+            edges.map((e) => e.targetName),
+            edges.map((e) => e.targetVersion),
+            edges.map((e) => encodeColumnMap(e.columnMap)),
+          ],
+        )
+      }, 'recordLineage')
+    } catch (e) {
+      if (pgCode(causeOf(e)) === '23505') throw lineageEdgeExists(e)
+      throw e
+    }
+  }
+
+  async listLineage(filter: LineageFilter): Promise<LineageEdge[]> {
+    // Two fixed SQL texts, chosen by direction: the column name is never spliced from input.
+    // COLLATE "C" on id so ties order bytewise, as in SQLite.
+    const sql =
+      filter.direction === 'upstream'
+        ? `SELECT ${LINEAGE_COLUMNS} FROM lineage_edges WHERE target_name = $1 ` +
+          'AND ($2::text IS NULL OR target_kind = $2) ORDER BY event_time, id COLLATE "C"'
+        : `SELECT ${LINEAGE_COLUMNS} FROM lineage_edges WHERE source_name = $1 ` +
+          'AND ($2::text IS NULL OR source_kind = $2) ORDER BY event_time, id COLLATE "C"'
+    const r = await this.#query(sql, [filter.name, filter.kind ?? null], 'listLineage')
+    return r.rows.map(toLineageEdge)
+  }
+
   #getPool(): PgPool {
     if (this.#pool === undefined) {
       throw new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'The PostgreSQL catalog is not open.', {
@@ -651,6 +705,34 @@ function toKek(r: Record<string, unknown>): KekRecord {
     },
     state,
     createdAt: toDate(r['created_at'], 'created_at'),
+  }
+}
+
+function toVersionOrNull(value: unknown, column: string): number | null {
+  return value === null ? null : toInt(value, column)
+}
+
+function toLineageEdge(r: Record<string, unknown>): LineageEdge {
+  const id = toStr(r['id'], 'id')
+  const kinds = checkStoredEdgeEnums(
+    id,
+    toStr(r['event_type'], 'event_type'),
+    toStr(r['source_kind'], 'source_kind'),
+    toStr(r['target_kind'], 'target_kind'),
+  )
+  return {
+    id,
+    runId: toStr(r['run_id'], 'run_id'),
+    job: toStr(r['job'], 'job'),
+    eventType: kinds.eventType,
+    eventTime: toDate(r['event_time'], 'event_time'),
+    sourceKind: kinds.sourceKind,
+    sourceName: toStr(r['source_name'], 'source_name'),
+    sourceVersion: toVersionOrNull(r['source_version'], 'source_version'),
+    targetKind: kinds.targetKind,
+    targetName: toStr(r['target_name'], 'target_name'),
+    targetVersion: toVersionOrNull(r['target_version'], 'target_version'),
+    columnMap: parseColumnMap(toStr(r['column_map_json'], 'column_map_json'), id),
   }
 }
 

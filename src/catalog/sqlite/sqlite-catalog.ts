@@ -18,12 +18,21 @@ import type {
   DatasetRecord,
   FileRecord,
   KekRecord,
+  LineageEdge,
+  LineageEdgeInput,
+  LineageFilter,
   RewrappedDek,
   VersionRecord,
 } from '../catalog.js'
 import {
   FILE_COLUMNS,
+  LINEAGE_COLUMNS,
   checkDistinct,
+  checkLineageEdges,
+  checkStoredEdgeEnums,
+  encodeColumnMap,
+  lineageEdgeExists,
+  parseColumnMap,
   checkNewFileKeks,
   commitConflict,
   committedVersionRecord,
@@ -105,6 +114,21 @@ interface FileRow {
   wrapped_dek: Uint8Array
   kek_version: number
   created_at: number
+}
+
+interface LineageRow {
+  id: string
+  run_id: string
+  job: string
+  event_type: string
+  event_time: number
+  source_kind: string
+  source_name: string
+  source_version: number | null
+  target_kind: string
+  target_name: string
+  target_version: number | null
+  column_map_json: string
 }
 
 interface KekRow {
@@ -477,6 +501,54 @@ export class SqliteCatalog implements Catalog {
     })
   }
 
+  recordLineage(edges: readonly LineageEdgeInput[]): Promise<void> {
+    return this.#run('recordLineage', () => {
+      checkLineageEdges(edges)
+      if (edges.length === 0) return
+      try {
+        this.#write(() => {
+          const insert = this.#stmt(
+            `INSERT INTO lineage_edges (${LINEAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          for (const e of edges) {
+            insert.run(
+              e.id,
+              e.runId,
+              e.job,
+              e.eventType,
+              e.eventTime.getTime(),
+              e.sourceKind,
+              e.sourceName,
+              e.sourceVersion,
+              e.targetKind,
+              e.targetName,
+              e.targetVersion,
+              encodeColumnMap(e.columnMap),
+            )
+          }
+        })
+      } catch (e) {
+        if (isUniqueViolation(e)) throw lineageEdgeExists(e)
+        throw e
+      }
+    })
+  }
+
+  listLineage(filter: LineageFilter): Promise<LineageEdge[]> {
+    return this.#run('listLineage', () => {
+      // Two fixed SQL texts, chosen by direction: the column name is never spliced from input.
+      const sql =
+        filter.direction === 'upstream'
+          ? `SELECT ${LINEAGE_COLUMNS} FROM lineage_edges WHERE target_name = ? ` +
+            'AND (? IS NULL OR target_kind = ?) ORDER BY event_time, id'
+          : `SELECT ${LINEAGE_COLUMNS} FROM lineage_edges WHERE source_name = ? ` +
+            'AND (? IS NULL OR source_kind = ?) ORDER BY event_time, id'
+      const kind = filter.kind ?? null
+      const rows = this.#stmt(sql).all(filter.name, kind, kind) as LineageRow[]
+      return rows.map(toLineageEdge)
+    })
+  }
+
   #activeKekVersion(datasetId: string): number {
     const kek = this.#stmt(
       "SELECT version FROM keks WHERE dataset_id = ? AND state = 'active'",
@@ -619,6 +691,24 @@ function toKek(r: KekRow): KekRecord {
     wrapped: { rootKeyId: r.root_key_id, algorithm: r.algorithm, ciphertext: toBytes(r.wrapped) },
     state: r.state,
     createdAt: new Date(r.created_at),
+  }
+}
+
+function toLineageEdge(r: LineageRow): LineageEdge {
+  const kinds = checkStoredEdgeEnums(r.id, r.event_type, r.source_kind, r.target_kind)
+  return {
+    id: r.id,
+    runId: r.run_id,
+    job: r.job,
+    eventType: kinds.eventType,
+    eventTime: new Date(r.event_time),
+    sourceKind: kinds.sourceKind,
+    sourceName: r.source_name,
+    sourceVersion: r.source_version,
+    targetKind: kinds.targetKind,
+    targetName: r.target_name,
+    targetVersion: r.target_version,
+    columnMap: parseColumnMap(r.column_map_json, r.id),
   }
 }
 
