@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- NAME`: runs one benchmark (`encrypt`, `ingest`, `read`), or all with
+ * `npm run bench -- NAME`: runs one benchmark (`encrypt`, `ingest`, `read`, `memory`, `audit`), or all with
  * no name. Each prints its figures and, last, one JSON line
  * `{"name","value","baseline","ratio","goal",…}` with the baseline measured in the same run.
  */
@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<void>> = {
   ingest: async () => (await import('./ingest.js')).run(),
   read: async () => (await import('./read.js')).run(),
   memory: async () => (await import('./memory.js')).run(),
+  audit: async () => (await import('./audit.js')).run(),
 }
 
 const names = process.argv.slice(2).filter((a) => a !== '--')

@@ -4,9 +4,10 @@
  * is a thin layer over {@link Strongroom}.
  */
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises'
+import { randomUUID } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { userInfo } from 'node:os'
-import type { Catalog } from './catalog/catalog.js'
+import type { Catalog, LineageEdge } from './catalog/catalog.js'
 import {
   CONFIG_FILE,
   configToYaml,
@@ -15,10 +16,27 @@ import {
   type LakeConfig,
 } from './config/config.js'
 import type { RecordBatch } from './core/batch.js'
-import { StrongroomError } from './errors.js'
+import { isStrongroomError, StrongroomError } from './errors.js'
 import { createDuckDbEngine } from './formats/duckdb-engine.js'
 import type { OutputSink } from './formats/engine.js'
 import type { KeyProvider } from './keys/key-provider.js'
+import type {
+  AuditCheckpoint,
+  AuditClient,
+  AuditQuery,
+  AuditRecord,
+  AuditResource,
+} from './audit/audit-event.js'
+import { createAuditLog, type AuditLog } from './audit/audit-log.js'
+import type { AuditStore } from './audit/audit-store.js'
+import { exportAudit, type ExportAuditResult } from './audit/export.js'
+import { loadOrCreateSigningKey, type AuditSigner } from './audit/signing-key.js'
+import { verifyAudit, type VerifyResult } from './audit/verify.js'
+import { newId } from './core/ids.js'
+import { createHttpLineageEmitter, createNoopLineageEmitter } from './lineage/emitter.js'
+import { runEventsFromEdges } from './lineage/openlineage.js'
+import { lineageGraph, type LineageGraph, type LineageGraphOptions } from './lineage/graph.js'
+import { audited, auditedLookup, auditedStream, datasetResource } from './lake/audited.js'
 import type { LakeContext, OperationOptions } from './lake/context.js'
 import {
   describeDataset,
@@ -30,6 +48,7 @@ import {
 } from './lake/describe.js'
 import { ingest, type IngestOptions, type IngestResult } from './lake/ingest.js'
 import { KeyManager } from './lake/key-manager.js'
+import { datasetRef, identityColumns, traceRun } from './lake/lineage-hooks.js'
 import { keyStatus, rotateKeys, type KeyStatus, type RotateResult } from './lake/keys.js'
 import { doctor, gc, type DoctorResult, type GcOptions, type GcResult } from './lake/maintenance.js'
 import {
@@ -41,6 +60,32 @@ import {
 } from './lake/read.js'
 import type { ObjectStore } from './storage/object-store.js'
 
+/** The catalog setting holding the lake's id (lineage namespaces use it). */
+const LAKE_ID_SETTING = 'lake.id'
+
+/** The audit resource for lake-wide operations. */
+const LAKE: AuditResource = { type: 'lake', name: 'lake' }
+
+/** The audit resource for operations on the audit trail itself. */
+const AUDIT: AuditResource = { type: 'audit', name: 'audit' }
+
+function datasetOrFile(name: string): AuditResource {
+  // Lineage can be asked about a file path; the resource then names the lake, not the path.
+  return /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/.test(name) ? datasetResource(name) : LAKE
+}
+
+function checkAuditQuery(filter: AuditQuery): void {
+  const { since, until, limit } = filter
+  const bad = (message: string): never => {
+    throw new StrongroomError('ERR_AUDIT_QUERY_INVALID', message)
+  }
+  if (since !== undefined && Number.isNaN(since.getTime())) bad('since is not a valid time')
+  if (until !== undefined && Number.isNaN(until.getTime())) bad('until is not a valid time')
+  if (since !== undefined && until !== undefined && since > until) bad('since is after until')
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+    bad('limit must be a positive integer')
+}
+
 /** How to open a lake. */
 export interface StrongroomOptions {
   /** The lake folder (holds `strongroom.yaml`; for the embedded default, everything). */
@@ -49,6 +94,8 @@ export interface StrongroomOptions {
   readonly passphrase?: string
   /** Who operations run as; defaults to the OS user (local mode, see the threat model). */
   readonly principal?: string
+  /** Which interface calls come through, for the audit trail (default: library). */
+  readonly client?: AuditClient
 }
 
 /** How to create a lake. */
@@ -127,13 +174,87 @@ async function openKeyProvider(
   }
 }
 
+async function openAuditStore(config: LakeConfig): Promise<AuditStore> {
+  const a = config.audit
+  switch (a.kind) {
+    case 'sqlite': {
+      const { createSqliteAuditStore } = await import('./audit/sqlite/sqlite-audit-store.js')
+      return createSqliteAuditStore({ path: a.path })
+    }
+    case 'postgres': {
+      const { createPostgresAuditStore } = await import('./audit/postgres/postgres-audit-store.js')
+      return createPostgresAuditStore({
+        connectionString: a.url,
+        ...(a.schema === undefined ? {} : { schema: a.schema }),
+      })
+    }
+  }
+}
+
+/** Everything a lake handle holds: the operations' context and the audit machinery. */
+interface Wired {
+  readonly ctx: LakeContext
+  readonly auditStore: AuditStore
+  readonly auditLog: AuditLog
+  readonly signer: AuditSigner
+}
+
+/**
+ * Records a failed authentication (wrong passphrase or PIN) in the audit trail. The
+ * signing key is out of reach without the key provider, so this appends an unsigned event;
+ * the next signed checkpoint covers it.
+ */
+async function recordAuthFailure(
+  auditStore: AuditStore,
+  options: StrongroomOptions,
+  code: string,
+): Promise<void> {
+  const unsigned: AuditSigner = {
+    keyId: 'unavailable',
+    publicKeyPem: '',
+    sign: () => {
+      throw new StrongroomError('ERR_KEYS_PROVIDER_UNAVAILABLE', 'Signing key unavailable')
+    },
+  }
+  const log = createAuditLog({ store: auditStore, signer: unsigned, checkpointEvery: 1e9 })
+  await log.record({
+    principal: principalOf(options),
+    action: 'auth.failed',
+    resources: [LAKE],
+    decision: 'deny',
+    policyIds: [],
+    requestId: randomUUID(),
+    outcome: 'failure',
+    errorCode: code,
+    client: options.client ?? { kind: 'library' },
+  })
+  await log.close()
+}
+
+function principalOf(options: StrongroomOptions): string {
+  return options.principal ?? process.env['STRONGROOM_USER'] ?? userInfo().username
+}
+
 /** Opens every port of a lake, closing what was opened if a later step fails. */
-async function wire(config: LakeConfig, options: StrongroomOptions): Promise<LakeContext> {
+async function wire(config: LakeConfig, options: StrongroomOptions): Promise<Wired> {
   const opened: { close(): Promise<void> | void }[] = []
   try {
+    // The audit store opens first: even a failed unlock is an event.
+    const auditStore = await openAuditStore(config)
+    await auditStore.open()
+    opened.push(auditStore)
     const keyProvider = await openKeyProvider(config, options)
-    await keyProvider.open()
+    try {
+      await keyProvider.open()
+    } catch (e) {
+      if (isStrongroomError(e, 'ERR_KEYS_BAD_PASSPHRASE'))
+        await recordAuthFailure(auditStore, options, e.code).catch(() => undefined)
+      throw e
+    }
     opened.push(keyProvider)
+    const signer = await loadOrCreateSigningKey(auditStore, keyProvider)
+    const auditLog = createAuditLog({ store: auditStore, signer, checkpointEvery: 1000 })
+    opened.push(auditLog)
     const catalog = await openCatalog(config)
     await catalog.open()
     opened.push(catalog)
@@ -146,8 +267,29 @@ async function wire(config: LakeConfig, options: StrongroomOptions): Promise<Lak
     })
     opened.push(engine)
     const keys = new KeyManager(keyProvider, catalog)
-    const principal = options.principal ?? process.env['STRONGROOM_USER'] ?? userInfo().username
-    return { config, catalog, store, keyProvider, keys, engine, principal }
+    let lakeId = await catalog.getSetting(LAKE_ID_SETTING)
+    if (lakeId === undefined) {
+      lakeId = newId('lake')
+      await catalog.setSetting(LAKE_ID_SETTING, lakeId)
+    }
+    const emitter =
+      config.lineage.url === undefined
+        ? createNoopLineageEmitter()
+        : createHttpLineageEmitter({ url: config.lineage.url })
+    opened.push(emitter)
+    const ctx: LakeContext = {
+      config,
+      catalog,
+      store,
+      keyProvider,
+      keys,
+      engine,
+      principal: principalOf(options),
+      audit: auditLog,
+      client: options.client ?? { kind: 'library' },
+      lineage: { lakeId, emitter },
+    }
+    return { ctx, auditStore, auditLog, signer }
   } catch (e) {
     for (const o of opened.reverse()) await Promise.resolve(o.close()).catch(() => undefined)
     throw e
@@ -167,11 +309,17 @@ async function wire(config: LakeConfig, options: StrongroomOptions): Promise<Lak
  */
 export class Strongroom {
   readonly #ctx: LakeContext
+  readonly #auditStore: AuditStore
+  readonly #auditLog: AuditLog
+  readonly #signer: AuditSigner
   #closed = false
 
   /** @internal Use {@link createStrongroom} or {@link initStrongroom}. */
-  constructor(ctx: LakeContext) {
-    this.#ctx = ctx
+  constructor(wired: Wired) {
+    this.#ctx = wired.ctx
+    this.#auditStore = wired.auditStore
+    this.#auditLog = wired.auditLog
+    this.#signer = wired.signer
   }
 
   /** The resolved configuration. */
@@ -190,27 +338,77 @@ export class Strongroom {
 
   /** Ingests a CSV, JSONL or Parquet file as a new dataset version. */
   ingest(path: string, options: IngestOptions): Promise<IngestResult> {
-    return ingest(this.#ctx, path, options)
+    const ctx = this.#ctx
+    return audited(
+      ctx,
+      { action: 'dataset.ingest', resources: [datasetResource(options.dataset)] },
+      async () => {
+        const run = await traceRun(ctx, 'ingest', options.dataset, [{ kind: 'file', path }])
+        let r: IngestResult
+        try {
+          r = await ingest(ctx, path, options)
+        } catch (e) {
+          await run.fail(e)
+          throw e
+        }
+        await run.complete(
+          [{ kind: 'file', path, schema: r.schema }],
+          [
+            {
+              ...datasetRef(ctx.lineage.lakeId, r.dataset, r.schema, {
+                datasetId: r.datasetId,
+                version: r.version,
+              }),
+              columnLineage: identityColumns(r.schema),
+            },
+          ],
+        )
+        return r
+      },
+      (r) => ({
+        rows: r.rows,
+        bytes: r.storedBytes,
+        resources: [datasetResource(r.dataset, r.datasetId, r.version)],
+      }),
+    )
   }
 
   /** Lists committed datasets. */
   list(): Promise<DatasetSummary[]> {
-    return listDatasets(this.#ctx)
+    const ctx = this.#ctx
+    return auditedLookup(ctx, { action: 'dataset.list', resources: [LAKE] }, () =>
+      listDatasets(ctx),
+    )
   }
 
   /** Schema, versions, files and key versions of a dataset. */
   show(dataset: string, version?: number): Promise<DatasetDescription> {
-    return describeDataset(this.#ctx, dataset, version)
+    const ctx = this.#ctx
+    return auditedLookup(
+      ctx,
+      { action: 'dataset.show', resources: [datasetResource(dataset, undefined, version)] },
+      () => describeDataset(ctx, dataset, version),
+    )
   }
 
   /** Versions of a dataset. */
   versions(dataset: string): Promise<VersionSummary[]> {
-    return listVersions(this.#ctx, dataset)
+    const ctx = this.#ctx
+    return auditedLookup(
+      ctx,
+      { action: 'dataset.versions', resources: [datasetResource(dataset)] },
+      () => listVersions(ctx, dataset),
+    )
   }
 
   /** Streams a dataset version as record batches. */
   read(dataset: string, options: ReadOptions = {}): AsyncIterable<RecordBatch> {
-    return readBatches(this.#ctx, dataset, options)
+    const ctx = this.#ctx
+    return auditedStream(
+      ctx,
+      { action: 'dataset.read', resources: [datasetResource(dataset, undefined, options.version)] },
+      () => readBatches(ctx, dataset, options),
+    )
   }
 
   /** Writes a dataset version to a file (`-` for stdout). */
@@ -218,27 +416,189 @@ export class Strongroom {
     dataset: string,
     options: ReadOptions & { format: OutputFormat; out: string | OutputSink },
   ): Promise<ReadToFileResult> {
-    return readToFile(this.#ctx, dataset, options)
+    const ctx = this.#ctx
+    return audited(
+      ctx,
+      {
+        action: 'dataset.export',
+        resources: [datasetResource(dataset, undefined, options.version)],
+      },
+      async () => {
+        // Only an export to a named file is a lineage edge; stdout and sinks leave no node.
+        const out = options.out
+        if (typeof out !== 'string' || out === '-') return readToFile(ctx, dataset, options)
+        const run = await traceRun(ctx, 'export', dataset, [
+          datasetRef(ctx.lineage.lakeId, dataset),
+        ])
+        let r: ReadToFileResult
+        try {
+          r = await readToFile(ctx, dataset, options)
+        } catch (e) {
+          await run.fail(e)
+          throw e
+        }
+        await run.complete(
+          [
+            datasetRef(ctx.lineage.lakeId, r.dataset, r.schema, {
+              datasetId: r.datasetId,
+              version: r.version,
+            }),
+          ],
+          [{ kind: 'file', path: out, schema: r.schema, columnLineage: identityColumns(r.schema) }],
+        )
+        return r
+      },
+      (r) => ({
+        rows: r.rows,
+        bytes: r.bytes,
+        resources: [datasetResource(r.dataset, r.datasetId, r.version)],
+      }),
+    )
   }
 
   /** Rotates one dataset's key, or every dataset's. */
   rotateKeys(dataset?: string, options?: OperationOptions): Promise<RotateResult[]> {
-    return rotateKeys(this.#ctx, dataset, options)
+    const ctx = this.#ctx
+    return audited(
+      ctx,
+      {
+        action: 'keys.rotate',
+        resources: dataset === undefined ? [LAKE] : [datasetResource(dataset)],
+      },
+      () => rotateKeys(ctx, dataset, options),
+      (rs) => ({
+        resources: rs.flatMap((r) => [
+          datasetResource(r.dataset),
+          { type: 'key' as const, name: r.dataset, version: r.toKekVersion },
+        ]),
+      }),
+    )
   }
 
   /** Which key version protects what. */
   keyStatus(): Promise<KeyStatus[]> {
-    return keyStatus(this.#ctx)
+    const ctx = this.#ctx
+    return auditedLookup(ctx, { action: 'keys.status', resources: [LAKE] }, () => keyStatus(ctx))
   }
 
   /** Removes unreferenced objects. */
   gc(options?: GcOptions): Promise<GcResult> {
-    return gc(this.#ctx, options)
+    const ctx = this.#ctx
+    return audited(
+      ctx,
+      { action: 'lake.gc', resources: [LAKE] },
+      () => gc(ctx, options),
+      (r) => ({ bytes: r.removedBytes }),
+    )
   }
 
   /** Verifies every data file. */
   doctor(options?: OperationOptions): Promise<DoctorResult> {
-    return doctor(this.#ctx, options)
+    const ctx = this.#ctx
+    return audited(
+      ctx,
+      { action: 'lake.doctor', resources: [LAKE] },
+      () => doctor(ctx, options),
+      (r) => ({ bytes: r.bytesChecked }),
+    )
+  }
+
+  /**
+   * Verifies the audit trail (hash chain, checkpoints, signatures) over a range of events.
+   * The verification itself is then recorded.
+   */
+  async auditVerify(options: { from?: number; to?: number } = {}): Promise<VerifyResult> {
+    const ctx = this.#ctx
+    await this.#auditLog.flush()
+    const from = options.from ?? 1
+    const result = await verifyAudit({
+      records: this.#auditStore.read(from, options.to),
+      checkpoints: await this.#auditStore.listCheckpoints(),
+      publicKeyPem: this.#signer.publicKeyPem,
+      ...(options.from === undefined ? {} : { from: options.from }),
+      ...(options.to === undefined ? {} : { to: options.to }),
+    })
+    await auditedLookup(ctx, { action: 'audit.verify', resources: [AUDIT] }, () =>
+      Promise.resolve(result),
+    )
+    return result
+  }
+
+  /** Audit events matching a filter, oldest first. */
+  auditQuery(filter: AuditQuery = {}): Promise<AuditRecord[]> {
+    const ctx = this.#ctx
+    checkAuditQuery(filter)
+    return auditedLookup(ctx, { action: 'audit.query', resources: [AUDIT] }, async () => {
+      await this.#auditLog.flush()
+      return this.#auditStore.query(filter)
+    })
+  }
+
+  /**
+   * Writes the trail as JSONL (header with the public key, events, checkpoints) for
+   * offline verification with `scripts/verify-audit-export.mjs`.
+   */
+  auditExport(
+    out: (line: string) => Promise<void> | void,
+    options: { from?: number; to?: number } = {},
+  ): Promise<ExportAuditResult> {
+    const ctx = this.#ctx
+    return audited(ctx, { action: 'audit.export', resources: [AUDIT] }, async () => {
+      // A checkpoint now, so the export ends on a signed head.
+      await this.#auditLog.checkpoint()
+      return exportAudit(this.#auditStore, out, options)
+    })
+  }
+
+  /** Writes a signed checkpoint over the events so far (none if nothing is new). */
+  async auditCheckpoint(): Promise<AuditCheckpoint | undefined> {
+    await this.#auditLog.flush()
+    return this.#auditLog.checkpoint()
+  }
+
+  /** The audit signing key's public key (PEM) and id, for third-party verification. */
+  auditPublicKey(): { keyId: string; publicKeyPem: string } {
+    return { keyId: this.#signer.keyId, publicKeyPem: this.#signer.publicKeyPem }
+  }
+
+  /** The lineage graph around a dataset (or a file path). */
+  lineage(name: string, options: LineageGraphOptions = {}): Promise<LineageGraph> {
+    const ctx = this.#ctx
+    return auditedLookup(ctx, { action: 'lineage.show', resources: [datasetOrFile(name)] }, () =>
+      lineageGraph(ctx.catalog, name, options),
+    )
+  }
+
+  /**
+   * Replays the recorded lineage (completed runs) as OpenLineage events to an HTTP
+   * consumer such as Marquez (`POST /api/v1/lineage`), with retries and backoff.
+   */
+  emitLineage(url: string): Promise<{ events: number }> {
+    const ctx = this.#ctx
+    return audited(ctx, { action: 'lineage.emit', resources: [LAKE] }, async () => {
+      const datasets = await ctx.catalog.listDatasets()
+      // Every run touches at least one dataset: its edges are found from the datasets' side.
+      const byId = new Map<string, LineageEdge>()
+      for (const d of datasets)
+        for (const direction of ['upstream', 'downstream'] as const)
+          for (const e of await ctx.catalog.listLineage({
+            name: `${d.namespace}.${d.name}`,
+            direction,
+          }))
+            byId.set(e.id, e)
+      const edges = [...byId.values()]
+      const events = runEventsFromEdges(edges, {
+        lakeId: ctx.lineage.lakeId,
+        datasetIds: new Map(datasets.map((d) => [`${d.namespace}.${d.name}`, d.id])),
+      })
+      const emitter = createHttpLineageEmitter({ url })
+      try {
+        for (const e of events) await emitter.emit(e)
+      } finally {
+        await emitter.close()
+      }
+      return { events: events.length }
+    })
   }
 
   /** Closes every backend and zeroes cached keys. Idempotent. */
@@ -246,9 +606,13 @@ export class Strongroom {
     if (this.#closed) return
     this.#closed = true
     this.#ctx.keys.close()
+    await this.#ctx.lineage.emitter.close()
     await this.#ctx.engine.close()
     await this.#ctx.store.close()
     await this.#ctx.catalog.close()
+    // Pending audit events are flushed before the key provider and the store go away.
+    await this.#auditLog.close()
+    await this.#auditStore.close()
     await this.#ctx.keyProvider.close()
   }
 }
@@ -296,5 +660,12 @@ export async function initStrongroom(options: InitOptions): Promise<Strongroom> 
     })
   }
   await writeFile(join(root, CONFIG_FILE), configToYaml(config), { mode: 0o600, flag: 'wx' })
-  return createStrongroom(options)
+  const wired = await wire(await loadLakeConfig(root), options)
+  await auditedLookup(wired.ctx, { action: 'lake.init', resources: [LAKE] }, () =>
+    Promise.resolve(),
+  ).catch(async (e: unknown) => {
+    await new Strongroom(wired).close()
+    throw e
+  })
+  return new Strongroom(wired)
 }

@@ -4,16 +4,21 @@
  * from the one table in `exit-codes.ts`.
  */
 import { randomBytes } from 'node:crypto'
-import { stat } from 'node:fs/promises'
+import { open, rename, rm, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import type { AuditRecord } from '../audit/audit-event.js'
 import { StrongroomError } from '../errors.js'
+import { renderLineageDot, renderLineageJson, renderLineageTree } from '../lineage/graph.js'
 import type { IngestFormat, IngestMode } from '../lake/ingest.js'
 import type { OutputFormat } from '../lake/read.js'
 import { createStrongroom, initStrongroom, type Strongroom } from '../strongroom.js'
 import { EXIT } from './exit-codes.js'
 import { formatBytes, processIo, reportError, table, toJson, type Io } from './output.js'
 import { createProgress } from './progress.js'
+
+/** Audit events from this interface say they came through the CLI. */
+const CLI_CLIENT = { kind: 'cli' } as const
 
 interface GlobalOptions {
   lake?: string
@@ -74,7 +79,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     io.out(g().json === true ? toJson(json) + '\n' : text())
   }
   async function withLake<T>(fn: (lake: Strongroom) => Promise<T>): Promise<T> {
-    const lake = await createStrongroom({ root: lakeRoot(g()) })
+    const lake = await createStrongroom({ root: lakeRoot(g()), client: CLI_CLIENT })
     try {
       return await fn(lake)
     } finally {
@@ -101,6 +106,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const root = lakeRoot(g())
       const lake = await initStrongroom({
         root,
+        client: CLI_CLIENT,
         ...(passphrase === undefined ? {} : { passphrase }),
       })
       const backends = lake.backends
@@ -395,7 +401,182 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       if (!r.ok) setExit(EXIT.problemsFound)
     })
 
+  const audit = program.command('audit').description('the tamper-evident audit trail')
+  audit
+    .command('verify')
+    .description('verify the hash chain, checkpoints and signatures; exits 6 on any problem')
+    .option('--from <seq>', 'first event', positiveInt('--from'))
+    .option('--to <seq>', 'last event', positiveInt('--to'))
+    .action(async (opts: { from?: number; to?: number }) => {
+      const r = await withLake((lake) => lake.auditVerify(opts))
+      out(r, () =>
+        r.ok
+          ? `Audit trail verified: events ${r.firstSeq ?? '-'}..${r.lastSeq ?? '-'} (${r.eventsChecked}), ${r.checkpointsChecked} checkpoint(s), no problems.\n`
+          : `Audit trail has ${r.problems.length} problem(s):\n` +
+            r.problems.map((p) => `  - ${p.kind}: ${p.message}\n`).join(''),
+      )
+      if (!r.ok) setExit(EXIT.integrity)
+    })
+  const eventLine = (e: AuditRecord): string =>
+    `${e.seq}\t${e.time}\t${e.principal}\t${e.action}\t${e.outcome}${e.errorCode === undefined ? '' : `(${e.errorCode})`}\t` +
+    `${e.resources.map((r) => r.name + (r.version === undefined ? '' : `@v${r.version}`)).join(',')}` +
+    `${e.rows === undefined ? '' : `\trows=${e.rows}`}\n`
+  audit
+    .command('tail')
+    .description('the most recent audit events')
+    .option('-n, --lines <n>', 'how many (default 20)', positiveInt('--lines'))
+    .action(async (opts: { lines?: number }) => {
+      const rs = await withLake((lake) => lake.auditQuery({ limit: opts.lines ?? 20 }))
+      out(rs, () => rs.map(eventLine).join(''))
+    })
+  audit
+    .command('query')
+    .description('audit events matching filters')
+    .option('--principal <name>', 'who')
+    .option('--dataset <ns.name>', 'a dataset the event touched')
+    .option('--action <action>', 'e.g. dataset.read')
+    .option('--since <time>', 'ISO 8601 time', isoTime('--since'))
+    .option('--until <time>', 'ISO 8601 time', isoTime('--until'))
+    .option('--limit <n>', 'at most N (newest)', positiveInt('--limit'))
+    .action(
+      async (opts: {
+        principal?: string
+        dataset?: string
+        action?: string
+        since?: Date
+        until?: Date
+        limit?: number
+      }) => {
+        const rs = await withLake((lake) => lake.auditQuery(opts))
+        out(rs, () => rs.map(eventLine).join(''))
+      },
+    )
+  audit
+    .command('export')
+    .description('export events, checkpoints and the public key as JSONL for offline verification')
+    .addOption(new Option('--format <format>', 'export format').choices(['jsonl']).default('jsonl'))
+    .option('--out <file>', 'output file (default: stdout)', '-')
+    .option('--from <seq>', 'first event', positiveInt('--from'))
+    .option('--to <seq>', 'last event', positiveInt('--to'))
+    .action(async (opts: { out: string; from?: number; to?: number }) => {
+      const range = {
+        ...(opts.from === undefined ? {} : { from: opts.from }),
+        ...(opts.to === undefined ? {} : { to: opts.to }),
+      }
+      if (opts.out === '-') {
+        await withLake((lake) => lake.auditExport((line) => io.out(line + '\n'), range))
+        return
+      }
+      const r = await withLake((lake) =>
+        writeLinesAtomically(opts.out, (sink) => lake.auditExport(sink, range)),
+      )
+      out(
+        r,
+        () =>
+          `Exported ${r.events} event(s) and ${r.checkpoints} checkpoint(s) to ${opts.out}. Verify with: node scripts/verify-audit-export.mjs ${opts.out}\n`,
+      )
+    })
+  audit
+    .command('checkpoint')
+    .description('write a signed checkpoint over the events so far')
+    .action(async () => {
+      const cp = await withLake((lake) => lake.auditCheckpoint())
+      out(cp ?? null, () =>
+        cp === undefined
+          ? 'No new events since the last checkpoint.\n'
+          : `Checkpoint ${cp.number} covers events up to ${cp.seq}.\n`,
+      )
+    })
+  audit
+    .command('public-key')
+    .description('print the audit signing public key (PEM) and its id')
+    .action(async () => {
+      const k = await withLake((lake) => Promise.resolve(lake.auditPublicKey()))
+      out(k, () => `# key id ${k.keyId}\n${k.publicKeyPem}`)
+    })
+
+  const lineage = program
+    .command('lineage')
+    .description('lineage of a dataset (or a file path): where it came from, what was made from it')
+    .argument('<name>', 'namespace.name, or a file path')
+    .option('--upstream', 'only where it came from')
+    .option('--downstream', 'only what was derived from it')
+    .option('--columns', 'include column-level lineage')
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['text', 'dot', 'json'])
+        .default('text'),
+    )
+    .action(
+      async (
+        name: string,
+        opts: {
+          upstream?: boolean
+          downstream?: boolean
+          columns?: boolean
+          format: 'text' | 'dot' | 'json'
+        },
+      ) => {
+        const direction =
+          opts.upstream === true && opts.downstream !== true
+            ? 'upstream'
+            : opts.downstream === true && opts.upstream !== true
+              ? 'downstream'
+              : 'both'
+        const target = /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/.test(name) ? name : resolve(name)
+        const graph = await withLake((lake) =>
+          lake.lineage(target, { direction, columns: opts.columns === true }),
+        )
+        if (g().json === true || opts.format === 'json') io.out(renderLineageJson(graph) + '\n')
+        else if (opts.format === 'dot') io.out(renderLineageDot(graph))
+        else io.out(renderLineageTree(graph))
+      },
+    )
+  lineage
+    .command('emit')
+    .description(
+      'send the recorded lineage as OpenLineage events to an HTTP consumer (e.g. Marquez)',
+    )
+    .requiredOption('--url <url>', 'e.g. http://localhost:5000/api/v1/lineage')
+    .action(async (opts: { url: string }) => {
+      const r = await withLake((lake) => lake.emitLineage(opts.url))
+      out(r, () => `Sent ${r.events} OpenLineage event(s) to ${opts.url}.\n`)
+    })
+
   return program
+}
+
+/** An ISO 8601 time option. */
+function isoTime(name: string) {
+  return (v: string): Date => {
+    const d = new Date(v)
+    if (Number.isNaN(d.getTime()))
+      throw new InvalidArgumentError(`${name} must be an ISO 8601 time`)
+    return d
+  }
+}
+
+/** Writes lines to `path` through a temp file beside it, renamed into place on success. */
+async function writeLinesAtomically<T>(
+  path: string,
+  fn: (sink: (line: string) => Promise<void>) => Promise<T>,
+): Promise<T> {
+  const target = resolve(path)
+  const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`
+  const fh = await open(tmp, 'wx', 0o600)
+  try {
+    const r = await fn(async (line) => {
+      await fh.write(line + '\n')
+    })
+    await fh.sync()
+    await fh.close()
+    await rename(tmp, target)
+    return r
+  } catch (e) {
+    await fh.close().catch(() => undefined)
+    await rm(tmp, { force: true })
+    throw e
+  }
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

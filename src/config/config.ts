@@ -13,6 +13,11 @@ export type CatalogConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema?: string }
 
+/** Audit store backend settings. */
+export type AuditConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema?: string }
+
 /** Object store backend settings. */
 export type ObjectStoreConfig =
   | { readonly kind: 'fs'; readonly path: string }
@@ -37,6 +42,12 @@ export type KeyProviderConfig =
       readonly pinEnv: string
     }
 
+/** Lineage settings. */
+export interface LineageConfig {
+  /** An OpenLineage HTTP endpoint (e.g. Marquez `http://host:5000/api/v1/lineage`). */
+  readonly url?: string
+}
+
 /** Processing engine settings. */
 export interface EngineConfig {
   /** A tmpfs folder for anonymous in-memory files (never a disk folder). */
@@ -56,6 +67,8 @@ export interface LakeConfig {
   readonly catalog: CatalogConfig
   readonly objectStore: ObjectStoreConfig
   readonly keyProvider: KeyProviderConfig
+  readonly audit: AuditConfig
+  readonly lineage: LineageConfig
   readonly engine: EngineConfig
 }
 
@@ -69,6 +82,8 @@ export function defaultLakeConfig(root: string): LakeConfig {
     catalog: { kind: 'sqlite', path: join(root, 'catalog.db') },
     objectStore: { kind: 'fs', path: join(root, 'objects') },
     keyProvider: { kind: 'local', path: join(root, 'keyring.json') },
+    audit: { kind: 'sqlite', path: join(root, 'audit.db') },
+    lineage: {},
     engine: { scratchDir: '/dev/shm', chunkBytes: 16 * 1024 * 1024, threads: 1 },
   }
 }
@@ -108,6 +123,15 @@ export function configToYaml(config: LakeConfig): string {
       `  keyLabel: ${JSON.stringify(k.keyLabel)}`,
       `  pinEnv: ${k.pinEnv}`,
     )
+  const a = config.audit
+  lines.push('audit:', `  kind: ${a.kind}`)
+  if (a.kind === 'sqlite') lines.push(`  path: ${JSON.stringify(rel(a.path))}`)
+  else {
+    lines.push(`  url: ${JSON.stringify(a.url)}`)
+    if (a.schema !== undefined) lines.push(`  schema: ${a.schema}`)
+  }
+  if (config.lineage.url !== undefined)
+    lines.push('lineage:', `  url: ${JSON.stringify(config.lineage.url)}`)
   lines.push(
     'engine:',
     `  scratchDir: ${JSON.stringify(config.engine.scratchDir)}`,
@@ -152,7 +176,15 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
     throw new StrongroomError('ERR_CONFIG_INVALID', 'Configuration is invalid', { issues })
   }
   if (doc['version'] !== 1) bad('version', 'must be 1')
-  const known = new Set(['version', 'catalog', 'objectStore', 'keyProvider', 'engine'])
+  const known = new Set([
+    'version',
+    'catalog',
+    'objectStore',
+    'keyProvider',
+    'audit',
+    'lineage',
+    'engine',
+  ])
   for (const k of Object.keys(doc)) if (!known.has(k)) bad(k, 'is not a known setting')
 
   let catalog: CatalogConfig = defaults.catalog
@@ -216,6 +248,37 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
     } else bad('keyProvider.kind', 'must be local or pkcs11')
   }
 
+  let audit: AuditConfig = defaults.audit
+  const au = doc['audit']
+  if (au !== undefined) {
+    if (!isObj(au)) bad('audit', 'must be a mapping')
+    else if (au['kind'] === 'sqlite')
+      audit = { kind: 'sqlite', path: abs(str(au, 'path', 'audit') ?? 'audit.db') }
+    else if (au['kind'] === 'postgres') {
+      const url = str(au, 'url', 'audit') ?? ''
+      const schema = str(au, 'schema', 'audit', false)
+      if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+        bad('audit.schema', 'must be a lowercase identifier')
+      audit = {
+        kind: 'postgres',
+        url: expandEnv(url, 'audit.url', bad),
+        ...(schema === undefined ? {} : { schema }),
+      }
+    } else bad('audit.kind', 'must be sqlite or postgres')
+  }
+
+  let lineage: LineageConfig = defaults.lineage
+  const li = doc['lineage']
+  if (li !== undefined) {
+    if (!isObj(li)) bad('lineage', 'must be a mapping')
+    else {
+      const url = str(li, 'url', 'lineage', false)
+      if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url))
+        bad('lineage.url', 'must be an http(s) URL')
+      lineage = url === undefined ? {} : { url: expandEnv(url, 'lineage.url', bad) }
+    }
+  }
+
   let engine: EngineConfig = defaults.engine
   const e = doc['engine']
   if (e !== undefined) {
@@ -248,7 +311,7 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
         hint: `Fix ${CONFIG_FILE}; every problem is listed.`,
       },
     )
-  return { root, catalog, objectStore, keyProvider, engine }
+  return { root, catalog, objectStore, keyProvider, audit, lineage, engine }
 }
 
 /** Replaces `${NAME}` with environment variables, so secrets stay out of the file. */

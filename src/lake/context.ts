@@ -1,10 +1,20 @@
+import type { AuditClient, AuditEventInput } from '../audit/audit-event.js'
 import type { Catalog } from '../catalog/catalog.js'
 import type { LakeConfig } from '../config/config.js'
 import type { DuckDbEngine } from '../formats/duckdb-engine.js'
 import type { KeyProvider } from '../keys/key-provider.js'
 import type { ObjectStore } from '../storage/object-store.js'
 import type { KeyManager } from './key-manager.js'
+import type { LineageSink } from './lineage-hooks.js'
 import { StrongroomError } from '../errors.js'
+
+/**
+ * Where operations report audit events. `record` resolves once the event is durable and
+ * rejects (`ERR_AUDIT_UNAVAILABLE`) when it cannot be written: operations then fail closed.
+ */
+export interface AuditSink {
+  record(event: AuditEventInput): Promise<unknown>
+}
 
 /**
  * What every lake operation works with: the ports (never the adapters behind them), the
@@ -19,6 +29,12 @@ export interface LakeContext {
   readonly engine: DuckDbEngine
   /** Who the operations run as (local mode: the OS user, see docs/threat-model.md). */
   readonly principal: string
+  /** The audit trail every operation reports to. */
+  readonly audit: AuditSink
+  /** Which interface the operations come through. */
+  readonly client: AuditClient
+  /** Where lineage events and edges go. */
+  readonly lineage: LineageSink
 }
 
 /** Progress of a long operation, for progress bars. */

@@ -6,6 +6,7 @@
 import type { FileRecord } from '../catalog/catalog.js'
 import type { RecordBatch } from '../core/batch.js'
 import { formatDatasetName } from '../core/names.js'
+import type { DatasetSchema } from '../core/schema.js'
 import { StrongroomError } from '../errors.js'
 import type { OutputSink } from '../formats/engine.js'
 import { decryptStream, fileAad } from '../keys/envelope.js'
@@ -29,7 +30,10 @@ export type OutputFormat = 'csv' | 'jsonl' | 'parquet'
 /** What a read to a file wrote. */
 export interface ReadToFileResult {
   readonly dataset: string
+  readonly datasetId: string
   readonly version: number
+  /** The columns written, in order. */
+  readonly schema: DatasetSchema
   readonly rows: number
   readonly bytes: number
 }
@@ -137,5 +141,18 @@ export async function readToFile(
     format: options.format,
     out: options.out,
   })
-  return { dataset: formatDatasetName(ds), version: v.version, rows: r.rows, bytes: r.bytes }
+  const schema: DatasetSchema =
+    options.columns === undefined
+      ? v.schema
+      : {
+          columns: options.columns.flatMap((n) => v.schema.columns.filter((c) => c.name === n)),
+        }
+  return {
+    dataset: formatDatasetName(ds),
+    datasetId: ds.id,
+    version: v.version,
+    schema,
+    rows: r.rows,
+    bytes: r.bytes,
+  }
 }
