@@ -89,6 +89,21 @@ async function main(): Promise<void> {
     )
     if (!doc.ok) process.exitCode = 1
 
+    console.log('8. Verifying the audit trail (hash chain and signed checkpoints)')
+    await lake.auditCheckpoint()
+    const audit = await lake.auditVerify()
+    console.log(
+      `   ${audit.eventsChecked} event(s), ${audit.checkpointsChecked} checkpoint(s): ${audit.ok ? 'intact' : `${audit.problems.length} problem(s)`}`,
+    )
+    if (!audit.ok) process.exitCode = 1
+
+    console.log('9. Lineage of crm.customers')
+    const graph = await lake.lineage('crm.customers')
+    for (const e of graph.edges) {
+      const from = graph.nodes.find((n) => n.id === e.from)
+      const to = graph.nodes.find((n) => n.id === e.to)
+      console.log(`   ${from?.kind} ${from?.name} -> ${to?.kind} ${to?.name} (${e.job})`)
+    }
     console.log('\nReport')
     const show = await lake.show('crm.customers')
     console.log(
