@@ -7,7 +7,7 @@ import { chmod, mkdir, stat, writeFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { userInfo } from 'node:os'
-import type { Catalog, LineageEdge } from './catalog/catalog.js'
+import type { Catalog, Classification, LineageEdge } from './catalog/catalog.js'
 import {
   CONFIG_FILE,
   configToYaml,
@@ -48,6 +48,18 @@ import {
 } from './lake/describe.js'
 import { ingest, type IngestOptions, type IngestResult } from './lake/ingest.js'
 import { KeyManager } from './lake/key-manager.js'
+import {
+  classificationHistory,
+  classify,
+  datasetMetadata,
+  searchDatasets,
+  setDescription,
+  setTags,
+  type ClassifyOptions,
+  type DatasetMetadata,
+  type SearchHit,
+  type SearchQuery,
+} from './lake/metadata.js'
 import { datasetRef, identityColumns, traceRun } from './lake/lineage-hooks.js'
 import { keyStatus, rotateKeys, type KeyStatus, type RotateResult } from './lake/keys.js'
 import { doctor, gc, type DoctorResult, type GcOptions, type GcResult } from './lake/maintenance.js'
@@ -68,6 +80,13 @@ const LAKE: AuditResource = { type: 'lake', name: 'lake' }
 
 /** The audit resource for operations on the audit trail itself. */
 const AUDIT: AuditResource = { type: 'audit', name: 'audit' }
+
+function metadataResources(dataset: string, column?: string): AuditResource[] {
+  // The dataset is always named, so a query by dataset finds column-level changes too.
+  return column === undefined
+    ? [datasetResource(dataset)]
+    : [datasetResource(dataset), { type: 'column', name: `${dataset}.${column}` }]
+}
 
 function datasetOrFile(name: string): AuditResource {
   // Lineage can be asked about a file path; the resource then names the lake, not the path.
@@ -500,6 +519,64 @@ export class Strongroom {
       { action: 'lake.doctor', resources: [LAKE] },
       () => doctor(ctx, options),
       (r) => ({ bytes: r.bytesChecked }),
+    )
+  }
+
+  /** Sets or clears (`null`) the description of a dataset, or of one column. */
+  describe(dataset: string, text: string | null, options: { column?: string } = {}): Promise<void> {
+    const ctx = this.#ctx
+    return audited(
+      ctx,
+      { action: 'dataset.describe', resources: metadataResources(dataset, options.column) },
+      () => setDescription(ctx, dataset, text, options.column),
+    )
+  }
+
+  /** Replaces the tags (`key` or `key=value`) of a dataset, or of one column. */
+  tag(dataset: string, tags: readonly string[], options: { column?: string } = {}): Promise<void> {
+    const ctx = this.#ctx
+    return audited(
+      ctx,
+      { action: 'dataset.tag', resources: metadataResources(dataset, options.column) },
+      () => setTags(ctx, dataset, tags, options.column),
+    )
+  }
+
+  /** Classifies a column by hand; the manual entry outranks detection until replaced. */
+  classify(dataset: string, options: ClassifyOptions): Promise<Classification[]> {
+    const ctx = this.#ctx
+    return audited(
+      ctx,
+      { action: 'dataset.classify', resources: metadataResources(dataset, options.column) },
+      () => classify(ctx, dataset, options),
+    )
+  }
+
+  /** Every classification recorded for a dataset (or a column), oldest first. */
+  classificationHistory(dataset: string, column?: string): Promise<Classification[]> {
+    const ctx = this.#ctx
+    return auditedLookup(
+      ctx,
+      { action: 'dataset.classifications', resources: metadataResources(dataset, column) },
+      () => classificationHistory(ctx, dataset, column),
+    )
+  }
+
+  /** Descriptions, tags and current classifications of a dataset. */
+  metadata(dataset: string): Promise<DatasetMetadata> {
+    const ctx = this.#ctx
+    return auditedLookup(
+      ctx,
+      { action: 'dataset.show', resources: [datasetResource(dataset)] },
+      () => datasetMetadata(ctx, dataset),
+    )
+  }
+
+  /** Datasets by name or description text, owner, tag, classification or sensitivity. */
+  search(query: SearchQuery): Promise<SearchHit[]> {
+    const ctx = this.#ctx
+    return auditedLookup(ctx, { action: 'dataset.search', resources: [LAKE] }, () =>
+      searchDatasets(ctx, query),
     )
   }
 

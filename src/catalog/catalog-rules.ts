@@ -12,16 +12,23 @@ import type { DatasetSchema } from '../core/schema.js'
 import type { WrappedKey } from '../keys/key-provider.js'
 import type { ErrorIssue } from '../errors.js'
 import type {
+  Classification,
+  ClassificationInput,
+  ClassificationSource,
   ColumnTransformation,
   CommitVersionInput,
   CreateDatasetInput,
+  DatasetDescriptions,
   DatasetRecord,
+  DatasetSearchQuery,
+  DatasetTags,
   FileRecord,
   KekRecord,
   LineageColumnMapping,
   LineageEdgeInput,
   LineageEventType,
   LineageNodeKind,
+  Sensitivity,
   VersionRecord,
 } from './catalog.js'
 
@@ -463,4 +470,533 @@ export function lineageEdgeExists(cause: unknown): StrongroomError {
       hint: 'Give every lineage edge a fresh id.',
     },
   )
+}
+
+/*
+ * Metadata: descriptions, tags and classifications (migration 0003_metadata).
+ *
+ * Validation happens here, before any write, and collects every problem into `issues`
+ * whose paths name the argument or field (`tags[2]`, `entries[0].confidence`), never its
+ * value: a rejected tag or description may well be the personal data it should not hold.
+ */
+
+/** `column_name` of the rows about the dataset itself (a primary key cannot be NULL). */
+export const DATASET_TARGET = ''
+
+/** Longest description, in characters (code points). */
+export const MAX_DESCRIPTION_LENGTH = 4000
+
+/** Most tags on one target (the dataset or one column), as AWS allows per resource. */
+export const MAX_TAGS = 50
+
+/** Longest `recordedBy`, in characters. */
+const MAX_PRINCIPAL_LENGTH = 256
+
+/** Longest search text, in characters: the longest thing it can match is a description. */
+const MAX_SEARCH_TEXT_LENGTH = MAX_DESCRIPTION_LENGTH
+
+/** LF-tag style key. */
+const TAG_KEY = /^[a-z][a-z0-9_.-]{0,62}$/
+const MAX_TAG_VALUE_LENGTH = 128
+/**
+ * Not printable in a tag value: control (Cc) and format (Cf, e.g. bidi overrides that make
+ * a value display as another) characters, lone surrogates (Cs, not storable as UTF-8) and
+ * line or paragraph separators.
+ */
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u
+/** Any control character or lone surrogate (principals, owners, search text). */
+const CONTROL_OR_SURROGATE = /[\p{Cc}\p{Cs}]/u
+/** UPPER_SNAKE entity types such as `EMAIL_ADDRESS`; at most 64 characters. */
+const ENTITY_TYPE = /^(?=.{1,64}$)[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/
+
+const SENSITIVITIES: ReadonlySet<string> = new Set<Sensitivity>(['none', 'low', 'medium', 'high'])
+const SOURCES: ReadonlySet<string> = new Set<ClassificationSource>(['detected', 'manual'])
+
+/** The rank `current_classifications.sensitivity_rank` gives each sensitivity. */
+const SENSITIVITY_RANK: Readonly<Record<Sensitivity, number>> = {
+  none: 0,
+  low: 1,
+  medium: 2,
+  high: 3,
+}
+
+/** The `classifications` columns in {@link Classification} order, for `INSERT`. */
+export const CLASSIFICATION_COLUMNS =
+  'id, column_name, entity_type, confidence, sensitivity, source, dataset_version, ' +
+  'recorded_by, recorded_at'
+
+/** {@link CLASSIFICATION_COLUMNS} of the alias `c`, for `SELECT`s that join `datasets d`. */
+export const CLASSIFICATION_COLUMNS_OF_C =
+  'c.id, c.column_name, c.entity_type, c.confidence, c.sensitivity, c.source, ' +
+  'c.dataset_version, c.recorded_by, c.recorded_at'
+
+/** Length in code points, as SQLite `length()` and PostgreSQL `char_length()` count. */
+function codePoints(s: string): number {
+  let n = 0
+  for (const _ of s) n++
+  return n
+}
+
+function invalid(what: string, problems: readonly ErrorIssueDraft[], datasetId: string): never {
+  throw new StrongroomError(
+    'ERR_USAGE_INVALID_ARGUMENT',
+    `${String(problems.length)} problem(s) in the ${what}.`,
+    {
+      issues: problems.map((p) => ({ code: 'ERR_USAGE_INVALID_ARGUMENT', ...p })),
+      details: { datasetId },
+    },
+  )
+}
+
+/** An issue before its code is filled in. */
+interface ErrorIssueDraft {
+  readonly path: string
+  readonly message: string
+}
+
+/** The problem with a `column` argument (null = the dataset), if any. */
+function columnArgumentProblem(column: unknown, path: string): ErrorIssueDraft | undefined {
+  if (column === null) return undefined
+  if (typeof column !== 'string' || column === DATASET_TARGET || column.includes('\u0000')) {
+    return { path, message: 'A column must be a non-empty name, or null for the dataset.' }
+  }
+  return undefined
+}
+
+/**
+ * Checks a `setDescription` call and returns the text to store, or `null` to clear.
+ * Fails with `ERR_USAGE_INVALID_ARGUMENT` listing every problem.
+ */
+export function checkDescription(
+  datasetId: string,
+  column: string | null,
+  text: string | null,
+): string | null {
+  const problems: ErrorIssueDraft[] = []
+  const bad = columnArgumentProblem(column, 'column')
+  if (bad !== undefined) problems.push(bad)
+  if (text !== null && typeof text !== 'string') {
+    problems.push({ path: 'text', message: 'A description must be a string, or null to clear.' })
+  } else if (text !== null) {
+    if (codePoints(text) > MAX_DESCRIPTION_LENGTH) {
+      problems.push({
+        path: 'text',
+        message: `A description has at most ${String(MAX_DESCRIPTION_LENGTH)} characters.`,
+      })
+    }
+    // Of the control characters only \n and \t are allowed.
+    if (CONTROL_OR_SURROGATE.test(text.replace(/[\n\t]/g, ''))) {
+      problems.push({
+        path: 'text',
+        message: 'A description may not contain control characters other than \\n and \\t.',
+      })
+    }
+  }
+  if (problems.length > 0) invalid('description', problems, datasetId)
+  return text === null || text === '' ? null : text
+}
+
+/** The folded copy of a description the text search matches against. */
+export function foldForSearch(text: string): string {
+  return text.toLowerCase()
+}
+
+/** One parsed tag: `value` is null for a plain `key` tag. */
+export interface ParsedTag {
+  readonly key: string
+  readonly value: string | null
+}
+
+/** The problem with one tag string, if any. */
+function tagProblem(tag: unknown): string | undefined {
+  if (typeof tag !== 'string') return 'A tag must be a string.'
+  const eq = tag.indexOf('=')
+  const key = eq === -1 ? tag : tag.slice(0, eq)
+  if (!TAG_KEY.test(key)) {
+    return 'A tag key is a lowercase letter, then up to 62 of a-z 0-9 _ . -'
+  }
+  if (eq === -1) return undefined
+  const value = tag.slice(eq + 1)
+  const length = codePoints(value)
+  if (length < 1 || length > MAX_TAG_VALUE_LENGTH) {
+    return `A tag value has 1 to ${String(MAX_TAG_VALUE_LENGTH)} characters.`
+  }
+  if (NOT_PRINTABLE.test(value)) return 'A tag value may contain printable characters only.'
+  if (value.trim() !== value) return 'A tag value may not start or end with white space.'
+  return undefined
+}
+
+function splitTag(tag: string): ParsedTag {
+  const eq = tag.indexOf('=')
+  return eq === -1 ? { key: tag, value: null } : { key: tag.slice(0, eq), value: tag.slice(eq + 1) }
+}
+
+/**
+ * Checks a `setTags` call and parses its tags. Fails with `ERR_USAGE_INVALID_ARGUMENT`
+ * listing every problem: a malformed tag, a key given twice, more than {@link MAX_TAGS}.
+ */
+export function parseTags(
+  datasetId: string,
+  column: string | null,
+  tags: readonly string[],
+): ParsedTag[] {
+  const problems: ErrorIssueDraft[] = []
+  const bad = columnArgumentProblem(column, 'column')
+  if (bad !== undefined) problems.push(bad)
+  // The port is typed, but JavaScript callers are not: check the shape, then use `list`.
+  const list: unknown = tags
+  if (!Array.isArray(list)) {
+    invalid('tags', [...problems, { path: 'tags', message: 'Tags must be an array.' }], datasetId)
+  }
+  if (list.length > MAX_TAGS) {
+    problems.push({ path: 'tags', message: `At most ${String(MAX_TAGS)} tags per target.` })
+  }
+  const parsed: ParsedTag[] = []
+  const keys = new Set<string>()
+  list.forEach((tag: unknown, i) => {
+    const path = `tags[${String(i)}]`
+    const problem = tagProblem(tag)
+    if (problem !== undefined || typeof tag !== 'string') {
+      problems.push({ path, message: problem ?? 'A tag must be a string.' })
+      return
+    }
+    const t = splitTag(tag)
+    if (keys.has(t.key)) {
+      problems.push({ path, message: 'A tag key may appear once per target.' })
+      return
+    }
+    keys.add(t.key)
+    parsed.push(t)
+  })
+  if (problems.length > 0) invalid('tags', problems, datasetId)
+  return parsed
+}
+
+/** `key` or `key=value`, as the port shows a tag. */
+export function formatTag(key: string, value: string | null): string {
+  return value === null ? key : `${key}=${value}`
+}
+
+/** Stored tag rows (`column_name` '' = the dataset) as {@link DatasetTags}, sorted. */
+export function tagsFromRows(
+  rows: readonly { column: string; key: string; value: string | null }[],
+): DatasetTags {
+  const dataset: string[] = []
+  const byColumn = new Map<string, string[]>()
+  for (const r of rows) {
+    const tag = formatTag(r.key, r.value)
+    if (r.column === DATASET_TARGET) {
+      dataset.push(tag)
+      continue
+    }
+    const list = byColumn.get(r.column)
+    if (list === undefined) byColumn.set(r.column, [tag])
+    else list.push(tag)
+  }
+  // Sorted here, bytewise, so both backends agree whatever their collation.
+  dataset.sort(compareStrings)
+  const columns = [...byColumn.keys()].sort(compareStrings)
+  // Object.fromEntries defines own properties, so a column named `__proto__` is safe.
+  return {
+    dataset,
+    columns: Object.fromEntries(
+      columns.map((c) => [c, (byColumn.get(c) ?? []).sort(compareStrings)]),
+    ),
+  }
+}
+
+/** Stored description rows (`column_name` '' = the dataset) as {@link DatasetDescriptions}. */
+export function descriptionsFromRows(
+  rows: readonly { column: string; text: string }[],
+): DatasetDescriptions {
+  let dataset: string | null = null
+  const columns: [string, string][] = []
+  for (const r of rows) {
+    if (r.column === DATASET_TARGET) dataset = r.text
+    else columns.push([r.column, r.text])
+  }
+  columns.sort((a, b) => compareStrings(a[0], b[0]))
+  return { dataset, columns: Object.fromEntries(columns) }
+}
+
+/** Bytewise UTF-8 (= code point) order, the order SQLite and PostgreSQL `COLLATE "C"` use. */
+function compareStrings(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
+}
+
+/**
+ * Checks a `recordClassifications` batch before any write. Fails with
+ * `ERR_USAGE_INVALID_ARGUMENT` listing every problem (paths like `entries[1].confidence`).
+ */
+export function checkClassifications(
+  datasetId: string,
+  entries: readonly ClassificationInput[],
+): void {
+  // The port is typed, but JavaScript callers are not: check every field's type too.
+  const list: unknown = entries
+  if (!Array.isArray(list)) {
+    invalid(
+      'classifications',
+      [{ path: 'entries', message: 'Entries must be an array.' }],
+      datasetId,
+    )
+  }
+  const problems: ErrorIssueDraft[] = []
+  const columns = new Set<string>()
+  list.forEach((entry: unknown, i) => {
+    const p = `entries[${String(i)}]`
+    if (typeof entry !== 'object' || entry === null) {
+      problems.push({ path: p, message: 'An entry must be an object.' })
+      return
+    }
+    const e = entry as Record<keyof ClassificationInput, unknown>
+    const column = e.column
+    if (typeof column !== 'string' || column === '' || column.includes('\u0000')) {
+      problems.push({ path: `${p}.column`, message: 'A column must be a non-empty name.' })
+    } else if (columns.has(column)) {
+      problems.push({ path: `${p}.column`, message: 'A column may appear once per call.' })
+    } else {
+      columns.add(column)
+    }
+    if (typeof e.entityType !== 'string' || !ENTITY_TYPE.test(e.entityType)) {
+      problems.push({
+        path: `${p}.entityType`,
+        message: 'An entity type is UPPER_SNAKE (e.g. EMAIL_ADDRESS, or NONE), at most 64.',
+      })
+    }
+    const confidence: unknown = e.confidence
+    if (
+      typeof confidence !== 'number' ||
+      !Number.isFinite(confidence) ||
+      confidence < 0 ||
+      confidence > 1
+    ) {
+      problems.push({ path: `${p}.confidence`, message: 'Confidence is a number from 0 to 1.' })
+    }
+    if (typeof e.sensitivity !== 'string' || !SENSITIVITIES.has(e.sensitivity)) {
+      problems.push({
+        path: `${p}.sensitivity`,
+        message: 'Sensitivity is none, low, medium or high.',
+      })
+    }
+    if (typeof e.source !== 'string' || !SOURCES.has(e.source)) {
+      problems.push({ path: `${p}.source`, message: 'Source is detected or manual.' })
+    }
+    const v: unknown = e.datasetVersion
+    if (
+      v !== null &&
+      (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > 2 ** 31 - 1)
+    ) {
+      problems.push({
+        path: `${p}.datasetVersion`,
+        message: 'A dataset version is a committed version number (>= 1), or null.',
+      })
+    }
+    const by: unknown = e.recordedBy
+    if (
+      typeof by !== 'string' ||
+      by === '' ||
+      codePoints(by) > MAX_PRINCIPAL_LENGTH ||
+      CONTROL_OR_SURROGATE.test(by)
+    ) {
+      problems.push({
+        path: `${p}.recordedBy`,
+        message: `recordedBy names a principal: 1 to ${String(MAX_PRINCIPAL_LENGTH)} characters, no control characters.`,
+      })
+    }
+  })
+  if (problems.length > 0) invalid('classifications', problems, datasetId)
+}
+
+/** A column a metadata write names, with the argument path to report it under. */
+export interface NamedColumn {
+  readonly path: string
+  readonly column: string
+}
+
+/** The column names of `schema`. */
+export function columnNames(schema: DatasetSchema): Set<string> {
+  return new Set(schema.columns.map((c) => c.name))
+}
+
+/** The named columns not in `known` (the schema the write refers to). */
+export function missingColumns(
+  named: readonly NamedColumn[],
+  known: ReadonlySet<string>,
+): NamedColumn[] {
+  return named.filter((n) => !known.has(n.column))
+}
+
+/**
+ * Fails with `ERR_COLUMN_NOT_FOUND`, one issue per column, when `missing` is not empty.
+ * Column names may appear in messages (they are schema, not data).
+ */
+export function throwIfColumnsMissing(datasetId: string, missing: readonly NamedColumn[]): void {
+  const first = missing[0]
+  if (first === undefined) return
+  const one = missing.length === 1
+  throw new StrongroomError(
+    'ERR_COLUMN_NOT_FOUND',
+    one
+      ? `Column ${first.column} is not in dataset ${datasetId}.`
+      : `${String(missing.length)} columns are not in dataset ${datasetId}.`,
+    {
+      hint: 'Name a column of the dataset version the metadata is about.',
+      issues: missing.map((m) => ({
+        code: 'ERR_COLUMN_NOT_FOUND',
+        path: m.path,
+        message: `Column ${m.column} is not in the dataset.`,
+      })),
+      details: { datasetId, ...(one ? { column: first.column } : {}) },
+    },
+  )
+}
+
+/** `ERR_VERSION_NOT_FOUND`: a classification names a version the dataset does not have. */
+export function versionNotFound(datasetId: string, version: number): StrongroomError {
+  return new StrongroomError(
+    'ERR_VERSION_NOT_FOUND',
+    `Dataset ${datasetId} has no version ${String(version)}.`,
+    { details: { datasetId, version } },
+  )
+}
+
+/**
+ * The `recordedAt` of a new batch: now, or the newest recorded time of the dataset if the
+ * clock went back, so history order (`seq`) and time order never disagree.
+ */
+export function nextRecordedAt(now: Date, newestMs: number | null): Date {
+  return newestMs !== null && newestMs > now.getTime() ? new Date(newestMs) : now
+}
+
+/** The versions a batch refers to, and which entries name a column of which version. */
+export function columnsByVersion(
+  entries: readonly ClassificationInput[],
+): Map<number | null, NamedColumn[]> {
+  const byVersion = new Map<number | null, NamedColumn[]>()
+  entries.forEach((e, i) => {
+    const named = { path: `entries[${String(i)}].column`, column: e.column }
+    const list = byVersion.get(e.datasetVersion)
+    if (list === undefined) byVersion.set(e.datasetVersion, [named])
+    else list.push(named)
+  })
+  return byVersion
+}
+
+/** The primitive fields of a stored classification row, decoded by the backend. */
+export interface StoredClassification {
+  readonly id: string
+  readonly column: string
+  readonly entityType: string
+  readonly confidence: number
+  readonly sensitivity: string
+  readonly source: string
+  readonly datasetVersion: number | null
+  readonly recordedBy: string
+  readonly recordedAt: Date
+}
+
+/**
+ * A stored classification as the port returns it; fails with `ERR_CATALOG_CORRUPT` when an
+ * enum column holds a value this build does not know (the CHECKs should prevent it).
+ */
+export function toClassification(r: StoredClassification): Classification {
+  if (!SENSITIVITIES.has(r.sensitivity) || !SOURCES.has(r.source)) {
+    throw new StrongroomError(
+      'ERR_CATALOG_CORRUPT',
+      `Classification ${r.id} has a bad sensitivity or source.`,
+      { details: { classificationId: r.id } },
+    )
+  }
+  return {
+    id: r.id,
+    column: r.column,
+    entityType: r.entityType,
+    confidence: r.confidence,
+    sensitivity: r.sensitivity as Sensitivity,
+    source: r.source as ClassificationSource,
+    datasetVersion: r.datasetVersion,
+    recordedBy: r.recordedBy,
+    recordedAt: r.recordedAt,
+  }
+}
+
+/** A `searchDatasets` query as bind parameters; `null` means "no such filter". */
+export interface SearchParams {
+  /** `%…%` LIKE pattern over folded text, wildcards escaped with `\`. */
+  readonly textPattern: string | null
+  readonly owner: string | null
+  readonly tagKey: string | null
+  /** With `tagKey`: `null` matches any value (a plain `key` query). */
+  readonly tagValue: string | null
+  readonly entityType: string | null
+  /** Minimum `sensitivity_rank`. */
+  readonly minSensitivityRank: number | null
+}
+
+/**
+ * Escapes `s` for a LIKE pattern with `ESCAPE '\'`: the escape character itself first, then
+ * the wildcards, so user text can never widen a match.
+ */
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+/**
+ * Checks a `searchDatasets` query and turns it into bind parameters. Fails with
+ * `ERR_USAGE_INVALID_ARGUMENT` listing every problem.
+ */
+export function searchParams(query: DatasetSearchQuery): SearchParams {
+  const problems: ErrorIssueDraft[] = []
+  const q = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>
+  const text = q['text']
+  const owner = q['owner']
+  const tag = q['tag']
+  const entityType = q['entityType']
+  const sensitivity = q['sensitivity']
+  if (
+    text !== undefined &&
+    (typeof text !== 'string' ||
+      codePoints(text) > MAX_SEARCH_TEXT_LENGTH ||
+      CONTROL_OR_SURROGATE.test(text.replace(/[\n\t]/g, '')))
+  ) {
+    problems.push({
+      path: 'text',
+      message: 'Search text has at most 4000 characters and no control characters but \\n, \\t.',
+    })
+  }
+  if (owner !== undefined && (typeof owner !== 'string' || CONTROL_OR_SURROGATE.test(owner))) {
+    problems.push({ path: 'owner', message: 'An owner is a string without control characters.' })
+  }
+  const tagBad = tag === undefined ? undefined : tagProblem(tag)
+  if (tagBad !== undefined) problems.push({ path: 'tag', message: tagBad })
+  if (
+    entityType !== undefined &&
+    (typeof entityType !== 'string' || !ENTITY_TYPE.test(entityType))
+  ) {
+    problems.push({ path: 'entityType', message: 'An entity type is UPPER_SNAKE.' })
+  }
+  if (
+    sensitivity !== undefined &&
+    (sensitivity === 'none' || typeof sensitivity !== 'string' || !SENSITIVITIES.has(sensitivity))
+  ) {
+    problems.push({ path: 'sensitivity', message: 'Sensitivity is low, medium or high.' })
+  }
+  if (problems.length > 0) {
+    throw new StrongroomError(
+      'ERR_USAGE_INVALID_ARGUMENT',
+      `${String(problems.length)} problem(s) in the search query.`,
+      { issues: problems.map((p) => ({ code: 'ERR_USAGE_INVALID_ARGUMENT', ...p })) },
+    )
+  }
+  const parsedTag = typeof tag === 'string' ? splitTag(tag) : undefined
+  return {
+    textPattern: typeof text === 'string' ? `%${escapeLike(foldForSearch(text))}%` : null,
+    owner: typeof owner === 'string' ? owner : null,
+    tagKey: parsedTag?.key ?? null,
+    tagValue: parsedTag?.value ?? null,
+    entityType: typeof entityType === 'string' ? entityType : null,
+    minSensitivityRank:
+      typeof sensitivity === 'string' ? SENSITIVITY_RANK[sensitivity as Sensitivity] : null,
+  }
 }

@@ -160,6 +160,81 @@ export interface LineageFilter {
   readonly kind?: LineageNodeKind
 }
 
+/** How sensitive a column's data is, lowest first. */
+export type Sensitivity = 'none' | 'low' | 'medium' | 'high'
+
+/**
+ * Who made a classification: a scanner (`detected`) or a person (`manual`). A manual
+ * entry is a privacy officer's decision and outranks any later detection.
+ */
+export type ClassificationSource = 'detected' | 'manual'
+
+/** Input for {@link Catalog.recordClassifications}: one column's classification. */
+export interface ClassificationInput {
+  /** A column of the dataset (of `datasetVersion`'s schema, or of the current one). */
+  readonly column: string
+  /**
+   * The kind of personal data, UPPER_SNAKE (`EMAIL_ADDRESS`, `PERSON_NAME`), at most 64
+   * characters; `NONE` records that the column holds no personal data.
+   */
+  readonly entityType: string
+  /** How sure the source is, from 0 to 1. */
+  readonly confidence: number
+  readonly sensitivity: Sensitivity
+  readonly source: ClassificationSource
+  /** The committed version that was classified, or `null` when not tied to one. */
+  readonly datasetVersion: number | null
+  /** The principal (user or service) that recorded it, for accountability. */
+  readonly recordedBy: string
+}
+
+/** A recorded classification, as the catalog returns it. */
+export interface Classification extends ClassificationInput {
+  /** Id chosen by the catalog. */
+  readonly id: string
+  /** When the catalog recorded it (millisecond precision). */
+  readonly recordedAt: Date
+}
+
+/** The descriptions of a dataset, as {@link Catalog.getDescriptions} returns them. */
+export interface DatasetDescriptions {
+  /** The dataset's own description, or `null` when it has none. */
+  readonly dataset: string | null
+  /** Column name → description, for the columns that have one. */
+  readonly columns: Record<string, string>
+}
+
+/** The tags of a dataset, as {@link Catalog.getTags} returns them (each list sorted). */
+export interface DatasetTags {
+  /** Tags of the dataset itself: `key` or `key=value`. */
+  readonly dataset: string[]
+  /** Column name → its tags, for the columns that have any. */
+  readonly columns: Record<string, string[]>
+}
+
+/**
+ * A query for {@link Catalog.searchDatasets}. Every filter given must match (AND); an empty
+ * query matches every committed dataset.
+ */
+export interface DatasetSearchQuery {
+  /**
+   * A case-insensitive substring of `namespace.name`, of the dataset's description or of
+   * any column description. Taken literally: `%`, `_` and `\` are not wildcards.
+   */
+  readonly text?: string
+  /** The exact owner. */
+  readonly owner?: string
+  /** `key` (any value, or none) or exact `key=value`, on the dataset or any column. */
+  readonly tag?: string
+  /** A current classification of some column has this entity type. */
+  readonly entityType?: string
+  /**
+   * A current classification of some column is at least this sensitive (`medium` matches
+   * `medium` and `high`). With `entityType`, both must hold for the same column.
+   */
+  readonly sensitivity?: Exclude<Sensitivity, 'none'>
+}
+
 /**
  * A catalog backend. Contract (`test/contract/catalog.contract.ts`):
  * - every mutating call is one transaction: all of it or none of it;
@@ -173,6 +248,36 @@ export interface LineageFilter {
  * - `recordLineage` stores all of its edges or none, and fails with
  *   `ERR_USAGE_INVALID_ARGUMENT` on a malformed edge or an id that is already recorded;
  * - `listLineage` returns one hop only, ordered by `eventTime` then `id`.
+ *
+ * Metadata (descriptions, tags, classifications; migration `0003_metadata`):
+ * - every metadata method fails with `ERR_DATASET_NOT_FOUND` for an unknown dataset id, and
+ *   a write naming a column fails with `ERR_COLUMN_NOT_FOUND` (one issue per column) unless
+ *   the column is in the schema of the dataset's current version (for a classification
+ *   with a `datasetVersion`: of that version, else `ERR_VERSION_NOT_FOUND`); before the
+ *   first commit a dataset has no columns;
+ * - invalid input fails with `ERR_USAGE_INVALID_ARGUMENT` carrying one issue per problem
+ *   (paths such as `tags[2]`, `entries[0].confidence`, never the value), before any write;
+ * - `setDescription` replaces the description of the dataset (`column` null) or of one
+ *   column; `null` or `''` clears it; at most 4000 characters (code points), no control
+ *   characters other than `\n` and `\t`, no lone surrogates;
+ * - `setTags` replaces the whole tag set of the dataset or of one column (`[]` clears it).
+ *   A tag is `key` or `key=value`: key `/^[a-z][a-z0-9_.-]{0,62}$/`, value 1–128 printable
+ *   characters (no control characters, no lone surrogates, no leading or trailing white
+ *   space); one tag per key per target (as Lake Formation LF-tags), at most 50;
+ * - `getDescriptions` / `getTags` return what is stored (also for columns a later version
+ *   dropped); tags sorted, and columns in name order;
+ * - `recordClassifications` appends all entries or none; the table is append-only (the
+ *   backends refuse UPDATE and DELETE on it). Every entry of one call gets the same
+ *   `recordedAt`, which never goes back in time within a dataset's history; a column may
+ *   appear once per call; an empty list only checks the dataset exists;
+ * - `currentClassifications`: per column, the newest `manual` entry if the column has one,
+ *   else the newest `detected` one, so a later scan never silently undoes a privacy
+ *   officer's decision (only a newer manual entry replaces it); ordered by column;
+ * - `classificationHistory`: every entry (of one column when given), oldest first, in the
+ *   order recorded;
+ * - `searchDatasets` returns committed datasets only (`currentVersion > 0`), ordered by
+ *   `namespace`, `name` (bytewise); text matching lower-cases with
+ *   `String.prototype.toLowerCase` and treats LIKE wildcards literally.
  */
 export interface Catalog {
   /** A short backend name for reports: `sqlite`, `postgres`. */
@@ -221,4 +326,31 @@ export interface Catalog {
    * graph further (recursively, cycle-safe) is `lineage/graph.ts`'s job.
    */
   listLineage(filter: LineageFilter): Promise<LineageEdge[]>
+
+  /**
+   * Sets (or, with `null` or `''`, clears) the description of the dataset (`column` null)
+   * or of one of its columns.
+   */
+  setDescription(datasetId: string, column: string | null, text: string | null): Promise<void>
+  /** The dataset's description and its columns' descriptions. */
+  getDescriptions(datasetId: string): Promise<DatasetDescriptions>
+  /** Replaces the tag set of the dataset (`column` null) or of one of its columns. */
+  setTags(datasetId: string, column: string | null, tags: readonly string[]): Promise<void>
+  /** The tags of the dataset and of its columns, each list sorted. */
+  getTags(datasetId: string): Promise<DatasetTags>
+  /** Appends classifications to the dataset's history, all or none. */
+  recordClassifications(datasetId: string, entries: readonly ClassificationInput[]): Promise<void>
+  /** The classification in force per column (a manual one outranks later detections). */
+  currentClassifications(datasetId: string): Promise<Classification[]>
+  /** Every classification recorded (of `column` only, when given), oldest first. */
+  classificationHistory(datasetId: string, column?: string): Promise<Classification[]>
+  /**
+   * Committed datasets matching every filter of `query`, ordered by namespace and name.
+   *
+   * @example
+   * ```ts
+   * const risky = await catalog.searchDatasets({ entityType: 'EMAIL_ADDRESS', sensitivity: 'high' })
+   * ```
+   */
+  searchDatasets(query: DatasetSearchQuery): Promise<DatasetRecord[]>
 }

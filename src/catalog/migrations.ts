@@ -250,10 +250,148 @@ CREATE INDEX lineage_edges_target ON lineage_edges (target_name, event_time);
 CREATE INDEX lineage_edges_source ON lineage_edges (source_name, event_time);
 `
 
+/*
+ * 0003_metadata: what a privacy officer reads about a dataset (descriptions, tags) and the
+ * per-column classifications, with their history. Notes:
+ * - column_name '' stands for the dataset itself in metadata_descriptions and
+ *   metadata_tags: a primary key column cannot be NULL, and the catalog never accepts ''
+ *   as a column name.
+ * - description_folded is the description lower-cased in JavaScript, so a
+ *   case-insensitive search behaves the same in both dialects (SQLite's LIKE and lower()
+ *   fold ASCII only).
+ * - tag_value NULL is a plain `key` tag; one row per key per target (LF-tag style).
+ * - classifications is append-only: triggers refuse UPDATE and DELETE, so the history a
+ *   privacy officer relies on cannot be rewritten through the catalog. seq orders it (the
+ *   writers serialize per dataset, so seq order is commit order within a dataset).
+ * - current_classifications is the one definition of "in force": per column the newest
+ *   manual entry, else the newest detected one. sensitivity_rank makes "at least" a
+ *   comparison.
+ */
+const METADATA_SQLITE = `
+CREATE TABLE metadata_descriptions (
+  dataset_id TEXT NOT NULL REFERENCES datasets (id),
+  column_name TEXT NOT NULL,
+  description TEXT NOT NULL CHECK (length(description) BETWEEN 1 AND 4000),
+  description_folded TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (dataset_id, column_name)
+) STRICT;
+
+CREATE TABLE metadata_tags (
+  dataset_id TEXT NOT NULL REFERENCES datasets (id),
+  column_name TEXT NOT NULL,
+  tag_key TEXT NOT NULL CHECK (length(tag_key) BETWEEN 1 AND 63),
+  tag_value TEXT CHECK (length(tag_value) BETWEEN 1 AND 128),
+  PRIMARY KEY (dataset_id, column_name, tag_key)
+) STRICT;
+
+CREATE INDEX metadata_tags_key ON metadata_tags (tag_key, tag_value);
+
+CREATE TABLE classifications (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  dataset_id TEXT NOT NULL REFERENCES datasets (id),
+  column_name TEXT NOT NULL CHECK (length(column_name) >= 1),
+  entity_type TEXT NOT NULL CHECK (length(entity_type) BETWEEN 1 AND 64),
+  confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+  sensitivity TEXT NOT NULL CHECK (sensitivity IN ('none', 'low', 'medium', 'high')),
+  source TEXT NOT NULL CHECK (source IN ('detected', 'manual')),
+  dataset_version INTEGER CHECK (dataset_version >= 1),
+  recorded_by TEXT NOT NULL CHECK (length(recorded_by) >= 1),
+  recorded_at INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX classifications_column ON classifications (dataset_id, column_name, seq);
+
+CREATE TRIGGER classifications_no_update BEFORE UPDATE ON classifications
+BEGIN
+  SELECT RAISE(ABORT, 'classifications are append-only');
+END;
+
+CREATE TRIGGER classifications_no_delete BEFORE DELETE ON classifications
+BEGIN
+  SELECT RAISE(ABORT, 'classifications are append-only');
+END;
+
+CREATE VIEW current_classifications AS
+SELECT * FROM (
+  SELECT c.*,
+    CASE c.sensitivity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 0 END
+      AS sensitivity_rank,
+    row_number() OVER (
+      PARTITION BY c.dataset_id, c.column_name
+      ORDER BY CASE c.source WHEN 'manual' THEN 1 ELSE 0 END DESC, c.seq DESC
+    ) AS precedence
+  FROM classifications c
+) AS ranked WHERE precedence = 1;
+`
+
+const METADATA_POSTGRES = `
+CREATE TABLE metadata_descriptions (
+  dataset_id TEXT NOT NULL REFERENCES datasets (id),
+  column_name TEXT NOT NULL,
+  description TEXT NOT NULL CHECK (char_length(description) BETWEEN 1 AND 4000),
+  description_folded TEXT NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (dataset_id, column_name)
+);
+
+CREATE TABLE metadata_tags (
+  dataset_id TEXT NOT NULL REFERENCES datasets (id),
+  column_name TEXT NOT NULL,
+  tag_key TEXT NOT NULL CHECK (char_length(tag_key) BETWEEN 1 AND 63),
+  tag_value TEXT CHECK (char_length(tag_value) BETWEEN 1 AND 128),
+  PRIMARY KEY (dataset_id, column_name, tag_key)
+);
+
+CREATE INDEX metadata_tags_key ON metadata_tags (tag_key, tag_value);
+
+CREATE TABLE classifications (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  dataset_id TEXT NOT NULL REFERENCES datasets (id),
+  column_name TEXT NOT NULL CHECK (char_length(column_name) >= 1),
+  entity_type TEXT NOT NULL CHECK (char_length(entity_type) BETWEEN 1 AND 64),
+  confidence DOUBLE PRECISION NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+  sensitivity TEXT NOT NULL CHECK (sensitivity IN ('none', 'low', 'medium', 'high')),
+  source TEXT NOT NULL CHECK (source IN ('detected', 'manual')),
+  dataset_version INTEGER CHECK (dataset_version >= 1),
+  recorded_by TEXT NOT NULL CHECK (char_length(recorded_by) >= 1),
+  recorded_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE INDEX classifications_column ON classifications (dataset_id, column_name, seq);
+
+CREATE FUNCTION classifications_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'classifications are append-only' USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$;
+
+CREATE TRIGGER classifications_no_update_delete BEFORE UPDATE OR DELETE ON classifications
+FOR EACH ROW EXECUTE FUNCTION classifications_append_only();
+
+CREATE TRIGGER classifications_no_truncate BEFORE TRUNCATE ON classifications
+FOR EACH STATEMENT EXECUTE FUNCTION classifications_append_only();
+
+CREATE VIEW current_classifications AS
+SELECT * FROM (
+  SELECT c.*,
+    CASE c.sensitivity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 0 END
+      AS sensitivity_rank,
+    row_number() OVER (
+      PARTITION BY c.dataset_id, c.column_name
+      ORDER BY CASE c.source WHEN 'manual' THEN 1 ELSE 0 END DESC, c.seq DESC
+    ) AS precedence
+  FROM classifications c
+) AS ranked WHERE precedence = 1;
+`
+
 /** Every migration, in the order they apply. */
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001_initial', sqlite: INITIAL_SQLITE, postgres: INITIAL_POSTGRES },
   { id: '0002_lineage', sqlite: LINEAGE_SQLITE, postgres: LINEAGE_POSTGRES },
+  { id: '0003_metadata', sqlite: METADATA_SQLITE, postgres: METADATA_POSTGRES },
 ]
 
 /**

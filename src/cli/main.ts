@@ -8,6 +8,7 @@ import { open, rename, rm, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import type { AuditRecord } from '../audit/audit-event.js'
+import type { Classification } from '../catalog/catalog.js'
 import { StrongroomError } from '../errors.js'
 import { renderLineageDot, renderLineageJson, renderLineageTree } from '../lineage/graph.js'
 import type { IngestFormat, IngestMode } from '../lake/ingest.js'
@@ -209,15 +210,30 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<dataset>', 'namespace.name')
     .option('--version <n>', 'a version other than the current one', positiveInt('--version'))
     .action(async (dataset: string, opts: { version?: number }) => {
-      const d = await withLake((lake) => lake.show(dataset, opts.version))
-      out(d, () =>
+      const [d, m] = await withLake(
+        async (lake) =>
+          [await lake.show(dataset, opts.version), await lake.metadata(dataset)] as const,
+      )
+      out({ ...d, metadata: m }, () =>
         [
           `${d.dataset} (${d.id}) owner ${d.owner}, current version ${d.currentVersion}, ${d.rows} rows\n`,
           d.subjectColumn === null ? '' : `subject column: ${d.subjectColumn}\n`,
+          m.description === null ? '' : `description: ${m.description}\n`,
+          m.tags.length === 0 ? '' : `tags: ${m.tags.join(' ')}\n`,
           '\nSchema\n',
           table(
-            ['COLUMN', 'TYPE', 'ENGINE TYPE'],
-            d.schema.columns.map((c) => [c.name, c.type, c.physicalType]),
+            ['COLUMN', 'TYPE', 'ENGINE TYPE', 'CLASSIFICATION', 'TAGS', 'DESCRIPTION'],
+            d.schema.columns.map((c) => {
+              const cl = m.classifications.find((x) => x.column === c.name)
+              return [
+                c.name,
+                c.type,
+                c.physicalType,
+                cl === undefined ? '' : `${cl.entityType} (${cl.sensitivity}, ${cl.source})`,
+                (m.columnTags[c.name] ?? []).join(' '),
+                m.columnDescriptions[c.name] ?? '',
+              ]
+            }),
           ),
           '\nVersions\n',
           table(
@@ -401,6 +417,140 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       if (!r.ok) setExit(EXIT.problemsFound)
     })
 
+  program
+    .command('search')
+    .description('find datasets by name or description, owner, tag, classification or sensitivity')
+    .argument('[text]', 'case-insensitive text in the name or any description')
+    .option('--owner <owner>', 'owner')
+    .option('--tag <tag>', 'key or key=value, on the dataset or a column')
+    .option('--classification <entity>', 'entity type of a column, e.g. EMAIL_ADDRESS')
+    .addOption(
+      new Option('--sensitivity <level>', 'at least this sensitivity on some column').choices([
+        'low',
+        'medium',
+        'high',
+      ]),
+    )
+    .action(
+      async (
+        text: string | undefined,
+        opts: {
+          owner?: string
+          tag?: string
+          classification?: string
+          sensitivity?: 'low' | 'medium' | 'high'
+        },
+      ) => {
+        const hits = await withLake((lake) =>
+          lake.search({
+            ...(text === undefined ? {} : { text }),
+            ...(opts.owner === undefined ? {} : { owner: opts.owner }),
+            ...(opts.tag === undefined ? {} : { tag: opts.tag }),
+            ...(opts.classification === undefined ? {} : { entityType: opts.classification }),
+            ...(opts.sensitivity === undefined ? {} : { sensitivity: opts.sensitivity }),
+          }),
+        )
+        out(hits, () =>
+          hits.length === 0
+            ? 'No matching datasets.\n'
+            : table(
+                ['DATASET', 'VERSION', 'OWNER', 'DESCRIPTION'],
+                hits.map((h) => [h.dataset, h.currentVersion, h.owner, h.description ?? '']),
+              ),
+        )
+      },
+    )
+
+  program
+    .command('describe')
+    .description('set (or clear) the description of a dataset or a column')
+    .argument('<dataset>', 'namespace.name')
+    .argument('[text]', 'the description')
+    .option('--column <col>', 'describe this column instead')
+    .option('--clear', 'remove the description')
+    .action(
+      async (
+        dataset: string,
+        text: string | undefined,
+        opts: { column?: string; clear?: boolean },
+      ) => {
+        if ((text === undefined) === (opts.clear !== true))
+          throw new StrongroomError(
+            'ERR_USAGE_INVALID_ARGUMENT',
+            'Give a description text, or --clear',
+          )
+        await withLake((lake) =>
+          lake.describe(
+            dataset,
+            text ?? null,
+            opts.column === undefined ? {} : { column: opts.column },
+          ),
+        )
+        out(
+          { dataset, column: opts.column ?? null, description: text ?? null },
+          () => 'Description saved.\n',
+        )
+      },
+    )
+
+  program
+    .command('tag')
+    .description('replace the tags (key or key=value) of a dataset or a column')
+    .argument('<dataset>', 'namespace.name')
+    .argument('[tags...]', 'tags; none (with --clear) removes them all')
+    .option('--column <col>', 'tag this column instead')
+    .option('--clear', 'remove every tag')
+    .action(async (dataset: string, tags: string[], opts: { column?: string; clear?: boolean }) => {
+      if ((tags.length === 0) !== (opts.clear === true))
+        throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'Give tags, or --clear')
+      await withLake((lake) =>
+        lake.tag(dataset, tags, opts.column === undefined ? {} : { column: opts.column }),
+      )
+      out({ dataset, column: opts.column ?? null, tags }, () => 'Tags saved.\n')
+    })
+
+  program
+    .command('classify')
+    .description('classify a column by hand (outranks detection until replaced)')
+    .argument('<dataset>', 'namespace.name')
+    .requiredOption('--column <col>', 'the column')
+    .requiredOption('--entity <type>', 'UPPER_SNAKE entity type, e.g. EMAIL_ADDRESS, or NONE')
+    .addOption(
+      new Option('--sensitivity <level>', 'sensitivity')
+        .choices(['none', 'low', 'medium', 'high'])
+        .makeOptionMandatory(),
+    )
+    .action(
+      async (
+        dataset: string,
+        opts: { column: string; entity: string; sensitivity: 'none' | 'low' | 'medium' | 'high' },
+      ) => {
+        const current = await withLake((lake) =>
+          lake.classify(dataset, {
+            column: opts.column,
+            entityType: opts.entity,
+            sensitivity: opts.sensitivity,
+          }),
+        )
+        out(current, () => classificationTable(current))
+      },
+    )
+
+  program
+    .command('classifications')
+    .description('current classifications of a dataset, or their history')
+    .argument('<dataset>', 'namespace.name')
+    .option('--history', 'every entry ever recorded, oldest first')
+    .option('--column <col>', 'one column (with --history)')
+    .action(async (dataset: string, opts: { history?: boolean; column?: string }) => {
+      const rows = await withLake((lake) =>
+        opts.history === true
+          ? lake.classificationHistory(dataset, opts.column)
+          : lake.metadata(dataset).then((m) => [...m.classifications]),
+      )
+      out(rows, () => classificationTable(rows))
+    })
+
   const audit = program.command('audit').description('the tamper-evident audit trail')
   audit
     .command('verify')
@@ -544,6 +694,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     })
 
   return program
+}
+
+function classificationTable(rows: readonly Classification[]): string {
+  return rows.length === 0
+    ? 'No classifications.\n'
+    : table(
+        ['COLUMN', 'ENTITY', 'SENSITIVITY', 'CONFIDENCE', 'SOURCE', 'BY', 'RECORDED'],
+        rows.map((c) => [
+          c.column,
+          c.entityType,
+          c.sensitivity,
+          c.confidence.toFixed(2),
+          c.source,
+          c.recordedBy,
+          c.recordedAt.toISOString(),
+        ]),
+      )
 }
 
 /** An ISO 8601 time option. */

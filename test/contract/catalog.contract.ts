@@ -16,6 +16,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 
 import type {
   Catalog,
+  ClassificationInput,
   CommitVersionInput,
   CreateDatasetInput,
   DatasetRecord,
@@ -83,6 +84,27 @@ async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<v
   expect(err, `expected ${code}`).toBeDefined()
   if (!isStrongroomError(err)) throw err
   expect(err.code).toBe(code)
+}
+
+/**
+ * Asserts that `promise` rejects with a StrongroomError of `code` whose issues have exactly
+ * `paths` (in order), and that no message or issue quotes `secret`.
+ */
+async function expectIssues(
+  promise: Promise<unknown>,
+  code: ErrorCode,
+  paths: readonly string[],
+  secret?: string,
+): Promise<void> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(err, `expected ${code}`).toBeDefined()
+  if (!isStrongroomError(err)) throw err
+  expect(err.code).toBe(code)
+  expect(err.issues.map((i) => i.path)).toEqual(paths)
+  if (secret !== undefined) expect(JSON.stringify(err.toJSON())).not.toContain(secret)
 }
 
 /**
@@ -657,6 +679,497 @@ export function runCatalogContract(name: string, opts: CatalogContractOptions): 
         'ERR_USAGE_INVALID_ARGUMENT',
       )
       expect(await c.listLineage({ name: target, direction: 'upstream' })).toEqual([good])
+    })
+
+    /** A dataset committed at v1 with SCHEMA_V1 (columns `id`, `email`). */
+    async function committed(c: Catalog, overrides: Partial<CreateDatasetInput> = {}) {
+      const ds = await c.createDataset(datasetInput(overrides))
+      await c.commitVersion(commitInput(ds, 0))
+      return { ...ds, currentVersion: 1 }
+    }
+
+    function classification(overrides: Partial<ClassificationInput> = {}): ClassificationInput {
+      return {
+        column: 'email',
+        entityType: 'EMAIL_ADDRESS',
+        confidence: 0.97,
+        sensitivity: 'high',
+        source: 'detected',
+        datasetVersion: 1,
+        recordedBy: 'scanner@strongroom',
+        ...overrides,
+      }
+    }
+
+    it('sets, replaces and clears dataset and column descriptions', async () => {
+      const c = await open()
+      const ds = await committed(c)
+      expect(await c.getDescriptions(ds.id)).toEqual({ dataset: null, columns: {} })
+
+      await c.setDescription(ds.id, null, 'Customers of the CRM.\n\tOne row per customer.')
+      await c.setDescription(ds.id, 'email', 'Primary e-mail address — ünïcödé ✓')
+      await c.setDescription(ds.id, 'id', 'Surrogate key')
+      expect(await c.getDescriptions(ds.id)).toEqual({
+        dataset: 'Customers of the CRM.\n\tOne row per customer.',
+        columns: { email: 'Primary e-mail address — ünïcödé ✓', id: 'Surrogate key' },
+      })
+      expect(Object.keys((await c.getDescriptions(ds.id)).columns)).toEqual(['email', 'id'])
+
+      await c.setDescription(ds.id, 'id', 'Replaced')
+      await c.setDescription(ds.id, null, null)
+      await c.setDescription(ds.id, 'email', '')
+      expect(await c.getDescriptions(ds.id)).toEqual({ dataset: null, columns: { id: 'Replaced' } })
+      // Clearing what is not there is a no-op.
+      await c.setDescription(ds.id, null, null)
+
+      // 4000 characters (code points) is the limit, also for characters outside the BMP.
+      const longest = '😀'.repeat(4000)
+      await c.setDescription(ds.id, null, longest)
+      const again = await open()
+      expect((await again.getDescriptions(ds.id)).dataset).toBe(longest)
+    })
+
+    it('refuses bad descriptions listing every problem, and unknown datasets and columns', async () => {
+      const c = await open()
+      const ds = await committed(c)
+      await c.setDescription(ds.id, null, 'kept')
+      const secret = 'alice@example.com'
+      await expectIssues(
+        c.setDescription(ds.id, null, `${secret}\u0007${'x'.repeat(4000)}`),
+        'ERR_USAGE_INVALID_ARGUMENT',
+        ['text', 'text'],
+        secret,
+      )
+      await expectIssues(
+        c.setDescription(ds.id, '', 'carriage\r\nreturn'),
+        'ERR_USAGE_INVALID_ARGUMENT',
+        ['column', 'text'],
+      )
+      await expectIssues(
+        c.setDescription(ds.id, null, 'x'.repeat(4001)),
+        'ERR_USAGE_INVALID_ARGUMENT',
+        ['text'],
+      )
+      for (const bad of ['nul\u0000', 'esc\u001b[31m', 'del\u007f', 'c1\u0085', 'lone \ud800']) {
+        await expectCode(c.setDescription(ds.id, null, bad), 'ERR_USAGE_INVALID_ARGUMENT')
+      }
+      await expectIssues(
+        c.setDescription(ds.id, 'no_such_column', 'text'),
+        'ERR_COLUMN_NOT_FOUND',
+        ['column'],
+      )
+      await expectCode(c.setDescription('ds_missing', null, 'text'), 'ERR_DATASET_NOT_FOUND')
+      await expectCode(c.setDescription('ds_missing', null, null), 'ERR_DATASET_NOT_FOUND')
+      await expectCode(c.getDescriptions('ds_missing'), 'ERR_DATASET_NOT_FOUND')
+      // Before the first commit a dataset has no columns (only its own description).
+      const fresh = await c.createDataset(datasetInput())
+      await expectCode(c.setDescription(fresh.id, 'email', 'text'), 'ERR_COLUMN_NOT_FOUND')
+      await c.setDescription(fresh.id, null, 'Not loaded yet')
+      expect(await c.getDescriptions(ds.id)).toEqual({ dataset: 'kept', columns: {} })
+    })
+
+    it('sets, replaces and clears dataset and column tags, sorted', async () => {
+      const c = await open()
+      const ds = await committed(c)
+      expect(await c.getTags(ds.id)).toEqual({ dataset: [], columns: {} })
+      const maxValue = 'v'.repeat(127) + 'ü'
+      await c.setTags(ds.id, null, ['retention=30d', 'pii', 'owner.team=data-eng', 'expr=a=b'])
+      await c.setTags(ds.id, 'email', ['pii.kind=contact', 'gdpr', `long=${maxValue}`])
+      await c.setTags(ds.id, 'id', ['key'])
+      expect(await c.getTags(ds.id)).toEqual({
+        dataset: ['expr=a=b', 'owner.team=data-eng', 'pii', 'retention=30d'],
+        columns: {
+          email: ['gdpr', `long=${maxValue}`, 'pii.kind=contact'],
+          id: ['key'],
+        },
+      })
+
+      await c.setTags(ds.id, null, ['pii=yes'])
+      await c.setTags(ds.id, 'id', [])
+      const again = await open()
+      expect(await again.getTags(ds.id)).toEqual({
+        dataset: ['pii=yes'],
+        columns: { email: ['gdpr', `long=${maxValue}`, 'pii.kind=contact'] },
+      })
+      await c.setTags(ds.id, 'email', [])
+      await c.setTags(ds.id, null, [])
+      expect(await c.getTags(ds.id)).toEqual({ dataset: [], columns: {} })
+    })
+
+    it('refuses bad tags listing every problem and changes nothing', async () => {
+      const c = await open()
+      const ds = await committed(c)
+      await c.setTags(ds.id, null, ['kept'])
+      const bad = [
+        'Upper',
+        'ok',
+        '9lives',
+        'k=',
+        `v=${'x'.repeat(129)}`,
+        'nul=a\u0000b',
+        'bidi=\u202eevil',
+        'pad= padded',
+        'dup=1',
+        'dup=2',
+        '',
+        `${'k'.repeat(64)}=1`,
+        'sp ace',
+      ]
+      await expectIssues(c.setTags(ds.id, null, bad), 'ERR_USAGE_INVALID_ARGUMENT', [
+        'tags[0]',
+        'tags[2]',
+        'tags[3]',
+        'tags[4]',
+        'tags[5]',
+        'tags[6]',
+        'tags[7]',
+        'tags[9]',
+        'tags[10]',
+        'tags[11]',
+        'tags[12]',
+      ])
+      await expectIssues(
+        c.setTags(
+          ds.id,
+          '',
+          Array.from({ length: 51 }, (_, i) => `k${String(i)}`),
+        ),
+        'ERR_USAGE_INVALID_ARGUMENT',
+        ['column', 'tags'],
+      )
+      await expectIssues(c.setTags(ds.id, 'no_such_column', ['pii']), 'ERR_COLUMN_NOT_FOUND', [
+        'column',
+      ])
+      await expectCode(c.setTags('ds_missing', null, ['pii']), 'ERR_DATASET_NOT_FOUND')
+      await expectCode(c.getTags('ds_missing'), 'ERR_DATASET_NOT_FOUND')
+      expect(await c.getTags(ds.id)).toEqual({ dataset: ['kept'], columns: {} })
+    })
+
+    it('stores SQL injection attempts in tags, descriptions and searches as inert text', async () => {
+      const c = await open()
+      const owner = newId('owner')
+      const ds = await committed(c, { owner })
+      const drop = "x'); DROP TABLE datasets; --"
+      const tag = `note=${drop}`
+      const description = `Robert'); DROP TABLE datasets;-- " OR 1=1 /* */ \\' %`
+      await c.setTags(ds.id, 'email', [tag, "q=' OR '1'='1"])
+      await c.setDescription(ds.id, null, description)
+      expect(await c.getTags(ds.id)).toEqual({
+        dataset: [],
+        columns: { email: [tag, "q=' OR '1'='1"] },
+      })
+      expect((await c.getDescriptions(ds.id)).dataset).toBe(description)
+
+      expect(await c.searchDatasets({ owner, tag })).toEqual([ds])
+      expect(await c.searchDatasets({ owner, tag: "q=' OR '1'='1" })).toEqual([ds])
+      expect(await c.searchDatasets({ owner, tag: 'note=x' })).toEqual([])
+      expect(await c.searchDatasets({ text: "' OR '1'='1" })).toEqual([])
+      expect(await c.searchDatasets({ owner: "' OR '1'='1" })).toEqual([])
+      expect(await c.searchDatasets({ text: "'; DROP TABLE datasets; --" })).toEqual([])
+      expect(await c.searchDatasets({ owner, text: "robert'); drop table" })).toEqual([ds])
+      expect(await c.getDatasetById(ds.id)).toEqual(ds)
+      expect((await c.listDatasets()).length).toBeGreaterThan(0)
+    })
+
+    it('searches text literally: LIKE wildcards and the escape character match themselves', async () => {
+      const c = await open()
+      const owner = newId('owner')
+      // Hex, so the marker itself holds no underscore.
+      const tok = randomBytes(8).toString('hex')
+      const described = async (text: string): Promise<DatasetRecord> => {
+        const ds = await committed(c, { owner })
+        await c.setDescription(ds.id, null, `${tok}:${text}`)
+        return ds
+      }
+      const percent = await described('100%')
+      const thousand = await described('1000')
+      const underscore = await described('a_b')
+      const axb = await described('axb')
+      const backslash = await described('c\\d')
+      const cd = await described('cd')
+      const backslashPercent = await described('e\\%f')
+      const eXf = await described('e\\xf')
+
+      const ids = async (text: string): Promise<string[]> =>
+        (await c.searchDatasets({ text, owner })).map((d) => d.id)
+      expect(await ids(`${tok}:100%`)).toEqual([percent.id])
+      expect(await ids(`${tok}:100_`)).toEqual([])
+      expect(await ids(`${tok}:a_b`)).toEqual([underscore.id])
+      expect(await ids(`${tok}:c\\d`)).toEqual([backslash.id])
+      expect(await ids(`${tok}:e\\%f`)).toEqual([backslashPercent.id])
+      const all = await ids(tok)
+      expect(new Set(all)).toEqual(
+        new Set(
+          [percent, thousand, underscore, axb, backslash, cd, backslashPercent, eXf].map(
+            (d) => d.id,
+          ),
+        ),
+      )
+      const anyPercent = await ids('%')
+      expect(anyPercent).toContain(percent.id)
+      expect(anyPercent).toContain(backslashPercent.id)
+      expect(anyPercent).not.toContain(thousand.id)
+      const anyBackslash = await ids('\\')
+      expect(new Set(anyBackslash)).toEqual(new Set([backslash.id, backslashPercent.id, eXf.id]))
+    })
+
+    it('searches text case-insensitively in namespace.name and dataset and column descriptions', async () => {
+      const c = await open()
+      const owner = newId('owner')
+      const tok = randomBytes(8).toString('hex')
+      const byName = await committed(c, { owner, namespace: 'zz_named', name: `n_${tok}` })
+      const byDataset = await committed(c, { owner })
+      await c.setDescription(byDataset.id, null, `Kunden-Ädressen ${tok.toUpperCase()}`)
+      const byColumn = await committed(c, { owner })
+      await c.setDescription(byColumn.id, 'email', `Contact ${tok} E-MAIL`)
+      const uncommitted = await c.createDataset(datasetInput({ owner, name: `u_${tok}` }))
+      await c.setDescription(uncommitted.id, null, tok)
+
+      const ids = async (text: string): Promise<string[]> =>
+        (await c.searchDatasets({ text, owner })).map((d) => d.id)
+      // Committed datasets only, ordered by namespace then name.
+      expect(await ids(tok)).toEqual(
+        [byName, byDataset, byColumn]
+          .sort((a, b) =>
+            a.namespace === b.namespace
+              ? a.name < b.name
+                ? -1
+                : 1
+              : a.namespace < b.namespace
+                ? -1
+                : 1,
+          )
+          .map((d) => d.id),
+      )
+      expect(await ids(`ZZ_NAMED.N_${tok.toUpperCase()}`)).toEqual([byName.id])
+      expect(await ids(`kunden-ädressen ${tok}`)).toEqual([byDataset.id])
+      expect(await ids(`KUNDEN-ÄDRESSEN`)).toEqual([byDataset.id])
+      expect(await ids(`${tok} e-mail`)).toEqual([byColumn.id])
+      expect(await ids(`${tok}x`)).toEqual([])
+      expect(await c.searchDatasets({ owner })).toHaveLength(3)
+    })
+
+    it('keeps a manual classification current over later detections until a newer manual one', async () => {
+      const c = await open()
+      const ds = await committed(c)
+      expect(await c.currentClassifications(ds.id)).toEqual([])
+      expect(await c.classificationHistory(ds.id)).toEqual([])
+
+      const detected = classification()
+      await c.recordClassifications(ds.id, [
+        detected,
+        classification({ column: 'id', entityType: 'NONE', sensitivity: 'none', confidence: 1 }),
+      ])
+      let current = await c.currentClassifications(ds.id)
+      expect(current.map((x) => [x.column, x.entityType, x.source])).toEqual([
+        ['email', 'EMAIL_ADDRESS', 'detected'],
+        ['id', 'NONE', 'detected'],
+      ])
+      expect(current[0]).toMatchObject(detected)
+      expect(current[0]?.id).toEqual(expect.any(String))
+      expect(current[0]?.recordedAt).toBeInstanceOf(Date)
+
+      // A privacy officer overrides; the next scan must not undo it.
+      const manual = classification({
+        entityType: 'NONE',
+        sensitivity: 'low',
+        confidence: 1,
+        source: 'manual',
+        datasetVersion: null,
+        recordedBy: 'dpo@example.org',
+      })
+      await c.recordClassifications(ds.id, [manual])
+      await c.recordClassifications(ds.id, [classification({ confidence: 0.99 })])
+      current = await c.currentClassifications(ds.id)
+      expect(current.find((x) => x.column === 'email')).toMatchObject(manual)
+
+      // Only a newer manual entry replaces it.
+      const manual2 = classification({ source: 'manual', sensitivity: 'medium', confidence: 0.5 })
+      await c.recordClassifications(ds.id, [manual2])
+      current = await c.currentClassifications(ds.id)
+      expect(current.find((x) => x.column === 'email')).toMatchObject(manual2)
+
+      // Without a manual entry, the newest detection is current.
+      await c.recordClassifications(ds.id, [
+        classification({ column: 'id', entityType: 'PERSON_ID', sensitivity: 'medium' }),
+      ])
+      current = await c.currentClassifications(ds.id)
+      expect(current.find((x) => x.column === 'id')).toMatchObject({ entityType: 'PERSON_ID' })
+
+      // History: everything, oldest first, in the order recorded.
+      const history = await c.classificationHistory(ds.id)
+      expect(history.map((x) => [x.column, x.source, x.confidence])).toEqual([
+        ['email', 'detected', 0.97],
+        ['id', 'detected', 1],
+        ['email', 'manual', 1],
+        ['email', 'detected', 0.99],
+        ['email', 'manual', 0.5],
+        ['id', 'detected', 0.97],
+      ])
+      expect(new Set(history.map((x) => x.id)).size).toBe(history.length)
+      const times = history.map((x) => x.recordedAt.getTime())
+      expect(times).toEqual([...times].sort((a, b) => a - b))
+      expect(history[0]?.recordedAt.getTime()).toBe(history[1]?.recordedAt.getTime())
+      expect(history[2]).toEqual({
+        ...manual,
+        id: history[2]?.id,
+        recordedAt: history[2]?.recordedAt,
+      })
+
+      const emailHistory = await c.classificationHistory(ds.id, 'email')
+      expect(emailHistory).toEqual(history.filter((x) => x.column === 'email'))
+      expect(await c.classificationHistory(ds.id, 'no_such_column')).toEqual([])
+
+      // Durable, with the same ids and times.
+      const again = await open()
+      expect(await again.classificationHistory(ds.id)).toEqual(history)
+      expect(await again.currentClassifications(ds.id)).toEqual(
+        await c.currentClassifications(ds.id),
+      )
+    })
+
+    it('refuses bad classifications listing every problem and records none of the batch', async () => {
+      const c = await open()
+      const ds = await committed(c)
+      await expectIssues(
+        c.recordClassifications(ds.id, [
+          classification({ column: 'id' }),
+          classification({
+            column: '',
+            entityType: 'email_address',
+            confidence: 1.5,
+            sensitivity: 'secret' as never,
+            source: 'guessed' as never,
+            datasetVersion: 0,
+            recordedBy: '',
+          }),
+          classification({ confidence: Number.NaN, entityType: 'A__B' }),
+          classification({ confidence: -0.1, datasetVersion: 1.5 }),
+          classification({ column: 'id', entityType: 'X'.repeat(65) }),
+        ]),
+        'ERR_USAGE_INVALID_ARGUMENT',
+        [
+          'entries[1].column',
+          'entries[1].entityType',
+          'entries[1].confidence',
+          'entries[1].sensitivity',
+          'entries[1].source',
+          'entries[1].datasetVersion',
+          'entries[1].recordedBy',
+          'entries[2].entityType',
+          'entries[2].confidence',
+          'entries[3].column',
+          'entries[3].confidence',
+          'entries[3].datasetVersion',
+          'entries[4].column',
+          'entries[4].entityType',
+        ],
+      )
+      // Columns must exist in the version classified (or the current one).
+      await expectIssues(
+        c.recordClassifications(ds.id, [
+          classification({ column: 'id' }),
+          classification({ column: 'ghost' }),
+          classification({ column: 'phantom', datasetVersion: null }),
+        ]),
+        'ERR_COLUMN_NOT_FOUND',
+        ['entries[1].column', 'entries[2].column'],
+      )
+      await expectCode(
+        c.recordClassifications(ds.id, [classification({ datasetVersion: 2 })]),
+        'ERR_VERSION_NOT_FOUND',
+      )
+      // signed_up exists from v2 on: valid for v2, not for v1.
+      await c.commitVersion(commitInput(ds, 1, { schema: SCHEMA_V2 }))
+      await expectCode(
+        c.recordClassifications(ds.id, [classification({ column: 'signed_up' })]),
+        'ERR_COLUMN_NOT_FOUND',
+      )
+      await c.recordClassifications(ds.id, [
+        classification({ column: 'signed_up', datasetVersion: null, entityType: 'DATE_TIME' }),
+        classification({ column: 'email', datasetVersion: 1 }),
+      ])
+      expect((await c.classificationHistory(ds.id)).map((x) => x.column)).toEqual([
+        'signed_up',
+        'email',
+      ])
+      await c.recordClassifications(ds.id, [])
+
+      await expectCode(
+        c.recordClassifications('ds_missing', [classification()]),
+        'ERR_DATASET_NOT_FOUND',
+      )
+      await expectCode(c.recordClassifications('ds_missing', []), 'ERR_DATASET_NOT_FOUND')
+      await expectCode(c.currentClassifications('ds_missing'), 'ERR_DATASET_NOT_FOUND')
+      await expectCode(c.classificationHistory('ds_missing'), 'ERR_DATASET_NOT_FOUND')
+      await expectCode(c.classificationHistory('ds_missing', 'email'), 'ERR_DATASET_NOT_FOUND')
+    })
+
+    it('searches by owner, tag, current entity type and minimum sensitivity, AND-ed', async () => {
+      const c = await open()
+      const owner = newId('owner')
+      const a = await committed(c, { owner, namespace: 'aaa' })
+      const b = await committed(c, { owner, namespace: 'bbb' })
+      const d = await committed(c, { owner, namespace: 'ddd' })
+      const none = await c.createDataset(datasetInput({ owner }))
+      await c.setTags(none.id, null, ['pii'])
+
+      await c.setTags(a.id, null, ['pii', 'domain=sales'])
+      await c.setTags(b.id, 'email', ['pii=direct'])
+      await c.setTags(d.id, null, ['domain=hr'])
+      await c.recordClassifications(a.id, [classification({ sensitivity: 'high' })])
+      await c.recordClassifications(b.id, [
+        classification({ sensitivity: 'medium', entityType: 'PHONE_NUMBER' }),
+        classification({ column: 'id', sensitivity: 'low', entityType: 'PERSON_ID' }),
+      ])
+      await c.recordClassifications(d.id, [
+        classification({ entityType: 'NONE', sensitivity: 'none' }),
+      ])
+
+      const ids = async (q: Parameters<Catalog['searchDatasets']>[0]): Promise<string[]> =>
+        (await c.searchDatasets({ owner, ...q })).map((x) => x.id)
+      expect(await ids({})).toEqual([a.id, b.id, d.id])
+      expect(await c.searchDatasets({ owner })).toEqual([a, b, d])
+      expect(await ids({ tag: 'pii' })).toEqual([a.id, b.id])
+      expect(await ids({ tag: 'pii=direct' })).toEqual([b.id])
+      expect(await ids({ tag: 'pii=indirect' })).toEqual([])
+      expect(await ids({ tag: 'domain' })).toEqual([a.id, d.id])
+      expect(await ids({ tag: 'domain=hr' })).toEqual([d.id])
+      expect(await ids({ entityType: 'EMAIL_ADDRESS' })).toEqual([a.id])
+      expect(await ids({ entityType: 'NONE' })).toEqual([d.id])
+      expect(await ids({ sensitivity: 'low' })).toEqual([a.id, b.id])
+      expect(await ids({ sensitivity: 'medium' })).toEqual([a.id, b.id])
+      expect(await ids({ sensitivity: 'high' })).toEqual([a.id])
+      // Entity type and sensitivity hold for the same column.
+      expect(await ids({ entityType: 'PERSON_ID', sensitivity: 'medium' })).toEqual([])
+      expect(await ids({ entityType: 'PHONE_NUMBER', sensitivity: 'medium' })).toEqual([b.id])
+      expect(await ids({ tag: 'pii', sensitivity: 'high' })).toEqual([a.id])
+      expect(await ids({ tag: 'domain', entityType: 'EMAIL_ADDRESS' })).toEqual([a.id])
+      expect(await c.searchDatasets({ owner: `${owner}x` })).toEqual([])
+
+      // Only CURRENT classifications count: a manual downgrade hides a high detection, and a
+      // later detection does not bring it back.
+      await c.recordClassifications(a.id, [
+        classification({ source: 'manual', sensitivity: 'low', entityType: 'NONE' }),
+      ])
+      await c.recordClassifications(a.id, [classification({ sensitivity: 'high' })])
+      expect(await ids({ sensitivity: 'high' })).toEqual([])
+      expect(await ids({ entityType: 'EMAIL_ADDRESS' })).toEqual([])
+      expect(await ids({ sensitivity: 'low' })).toEqual([a.id, b.id])
+    })
+
+    it('refuses a malformed search query listing every problem', async () => {
+      const c = await open()
+      await expectIssues(
+        c.searchDatasets({
+          tag: 'Bad Tag',
+          entityType: 'email',
+          sensitivity: 'none' as never,
+          text: 'x'.repeat(4001),
+        }),
+        'ERR_USAGE_INVALID_ARGUMENT',
+        ['text', 'tag', 'entityType', 'sensitivity'],
+      )
     })
 
     it('fails with ERR_CATALOG_UNAVAILABLE before open', async () => {

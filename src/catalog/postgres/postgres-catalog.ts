@@ -6,13 +6,19 @@
  * that row and the later one sees the new version and fails with `ERR_CATALOG_CONFLICT`.
  * Writers of different datasets do not block each other.
  */
+import { newId } from '../../core/ids.js'
 import { StrongroomError } from '../../errors.js'
 import type { WrappedKey } from '../../keys/key-provider.js'
 import type {
   Catalog,
+  Classification,
+  ClassificationInput,
   CommitVersionInput,
   CreateDatasetInput,
+  DatasetDescriptions,
   DatasetRecord,
+  DatasetSearchQuery,
+  DatasetTags,
   FileRecord,
   KekRecord,
   LineageEdge,
@@ -22,8 +28,25 @@ import type {
   VersionRecord,
 } from '../catalog.js'
 import {
+  CLASSIFICATION_COLUMNS,
+  CLASSIFICATION_COLUMNS_OF_C,
+  DATASET_TARGET,
   FILE_COLUMNS,
   LINEAGE_COLUMNS,
+  checkClassifications,
+  checkDescription,
+  columnNames,
+  columnsByVersion,
+  descriptionsFromRows,
+  foldForSearch,
+  missingColumns,
+  nextRecordedAt,
+  parseTags,
+  searchParams,
+  tagsFromRows,
+  throwIfColumnsMissing,
+  toClassification,
+  versionNotFound,
   checkDistinct,
   checkLineageEdges,
   checkStoredEdgeEnums,
@@ -48,6 +71,7 @@ import {
   rotatedKekRecord,
   toBuffer,
 } from '../catalog-rules.js'
+import type { NamedColumn } from '../catalog-rules.js'
 import { SCHEMA_MIGRATIONS_DDL, pendingMigrations } from '../migrations.js'
 
 /** Options for {@link createPostgresCatalog}. */
@@ -531,6 +555,188 @@ export class PostgresCatalog implements Catalog {
     return r.rows.map(toLineageEdge)
   }
 
+  async setDescription(
+    datasetId: string,
+    column: string | null,
+    text: string | null,
+  ): Promise<void> {
+    const stored = checkDescription(datasetId, column, text)
+    const target = column ?? DATASET_TARGET
+    await this.#transaction(async (c) => {
+      const current = await lockDataset(c, datasetId)
+      if (stored === null) {
+        // Clearing checks no schema: a column a later version dropped can still be cleared.
+        await c.query(
+          'DELETE FROM metadata_descriptions WHERE dataset_id = $1 AND column_name = $2',
+          [datasetId, target],
+        )
+        return
+      }
+      if (column !== null) {
+        const known = (await columnsAt(c, datasetId, current)) ?? new Set<string>()
+        throwIfColumnsMissing(datasetId, missingColumns([{ path: 'column', column }], known))
+      }
+      await c.query(
+        'INSERT INTO metadata_descriptions (dataset_id, column_name, description, ' +
+          'description_folded, updated_at) VALUES ($1, $2, $3, $4, $5) ' +
+          'ON CONFLICT (dataset_id, column_name) DO UPDATE SET ' +
+          'description = excluded.description, ' +
+          'description_folded = excluded.description_folded, updated_at = excluded.updated_at',
+        [datasetId, target, stored, foldForSearch(stored), new Date()],
+      )
+    }, 'setDescription')
+  }
+
+  async getDescriptions(datasetId: string): Promise<DatasetDescriptions> {
+    // One statement: the dataset's existence and its descriptions from one snapshot.
+    const r = await this.#query(
+      'SELECT d.id, m.column_name, m.description FROM datasets d ' +
+        'LEFT JOIN metadata_descriptions m ON m.dataset_id = d.id WHERE d.id = $1',
+      [datasetId],
+      'getDescriptions',
+    )
+    if (r.rows.length === 0) throw datasetNotFound(datasetId)
+    const found: { column: string; text: string }[] = []
+    for (const row of r.rows) {
+      if (row['column_name'] === null) continue
+      found.push({
+        column: toStr(row['column_name'], 'column_name'),
+        text: toStr(row['description'], 'description'),
+      })
+    }
+    return descriptionsFromRows(found)
+  }
+
+  async setTags(datasetId: string, column: string | null, tags: readonly string[]): Promise<void> {
+    const parsed = parseTags(datasetId, column, tags)
+    const target = column ?? DATASET_TARGET
+    await this.#transaction(async (c) => {
+      const current = await lockDataset(c, datasetId)
+      // Clearing checks no schema: a column a later version dropped can still be cleared.
+      if (column !== null && parsed.length > 0) {
+        const known = (await columnsAt(c, datasetId, current)) ?? new Set<string>()
+        throwIfColumnsMissing(datasetId, missingColumns([{ path: 'column', column }], known))
+      }
+      await c.query('DELETE FROM metadata_tags WHERE dataset_id = $1 AND column_name = $2', [
+        datasetId,
+        target,
+      ])
+      if (parsed.length > 0) {
+        await c.query(
+          'INSERT INTO metadata_tags (dataset_id, column_name, tag_key, tag_value) ' +
+            'SELECT $1, $2, u.k, u.v FROM unnest($3::text[], $4::text[]) AS u(k, v)',
+          [datasetId, target, parsed.map((t) => t.key), parsed.map((t) => t.value)],
+        )
+      }
+    }, 'setTags')
+  }
+
+  async getTags(datasetId: string): Promise<DatasetTags> {
+    const r = await this.#query(
+      'SELECT d.id, t.column_name, t.tag_key, t.tag_value FROM datasets d ' +
+        'LEFT JOIN metadata_tags t ON t.dataset_id = d.id WHERE d.id = $1',
+      [datasetId],
+      'getTags',
+    )
+    if (r.rows.length === 0) throw datasetNotFound(datasetId)
+    const found: { column: string; key: string; value: string | null }[] = []
+    for (const row of r.rows) {
+      if (row['column_name'] === null) continue
+      const value = row['tag_value']
+      found.push({
+        column: toStr(row['column_name'], 'column_name'),
+        key: toStr(row['tag_key'], 'tag_key'),
+        value: value === null ? null : toStr(value, 'tag_value'),
+      })
+    }
+    return tagsFromRows(found)
+  }
+
+  async recordClassifications(
+    datasetId: string,
+    entries: readonly ClassificationInput[],
+  ): Promise<void> {
+    checkClassifications(datasetId, entries)
+    await this.#transaction(async (c) => {
+      // The row lock serializes classification writers of one dataset, so the identity
+      // `seq` (history order) is also commit order, and recordedAt never goes back.
+      const current = await lockDataset(c, datasetId)
+      const missing: NamedColumn[] = []
+      for (const [version, named] of columnsByVersion(entries)) {
+        const v = version ?? current
+        const known = await columnsAt(c, datasetId, v)
+        if (known === undefined) throw versionNotFound(datasetId, v)
+        missing.push(...missingColumns(named, known))
+      }
+      throwIfColumnsMissing(datasetId, missing)
+      if (entries.length === 0) return
+      const newest = await c.query(
+        'SELECT max(recorded_at) AS newest FROM classifications WHERE dataset_id = $1',
+        [datasetId],
+      )
+      const last = newest.rows[0]?.['newest']
+      const recordedAt = nextRecordedAt(
+        new Date(),
+        last === null || last === undefined ? null : toDate(last, 'recorded_at').getTime(),
+      )
+      // One INSERT per entry, in order: the identity values, and so the history order,
+      // follow the caller's order (an INSERT … SELECT does not promise that).
+      for (const e of entries) {
+        await c.query(
+          `INSERT INTO classifications (dataset_id, ${CLASSIFICATION_COLUMNS}) ` +
+            'VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+          [
+            datasetId,
+            newId('cls'),
+            e.column,
+            e.entityType,
+            e.confidence,
+            e.sensitivity,
+            e.source,
+            e.datasetVersion,
+            e.recordedBy,
+            recordedAt,
+          ],
+        )
+      }
+    }, 'recordClassifications')
+  }
+
+  async currentClassifications(datasetId: string): Promise<Classification[]> {
+    const r = await this.#query(
+      `SELECT d.id AS dataset, ${CLASSIFICATION_COLUMNS_OF_C} FROM datasets d ` +
+        'LEFT JOIN current_classifications c ON c.dataset_id = d.id WHERE d.id = $1 ' +
+        'ORDER BY c.column_name COLLATE "C"',
+      [datasetId],
+      'currentClassifications',
+    )
+    return toClassifications(r.rows, datasetId)
+  }
+
+  async classificationHistory(datasetId: string, column?: string): Promise<Classification[]> {
+    const r = await this.#query(
+      `SELECT d.id AS dataset, ${CLASSIFICATION_COLUMNS_OF_C} FROM datasets d ` +
+        'LEFT JOIN classifications c ON c.dataset_id = d.id ' +
+        'AND ($2::text IS NULL OR c.column_name = $2) WHERE d.id = $1 ORDER BY c.seq',
+      [datasetId, column ?? null],
+      'classificationHistory',
+    )
+    return toClassifications(r.rows, datasetId)
+  }
+
+  async searchDatasets(query: DatasetSearchQuery): Promise<DatasetRecord[]> {
+    const p = searchParams(query)
+    // One fixed SQL text; an absent filter is a NULL parameter that makes its clause true.
+    // The LIKE pattern is a parameter with its wildcards escaped (ESCAPE E'\\', which means
+    // one backslash whatever standard_conforming_strings says).
+    const r = await this.#query(
+      PG_SEARCH_SQL,
+      [p.textPattern, p.owner, p.tagKey, p.tagValue, p.entityType, p.minSensitivityRank],
+      'searchDatasets',
+    )
+    return r.rows.map(toDataset)
+  }
+
   #getPool(): PgPool {
     if (this.#pool === undefined) {
       throw new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'The PostgreSQL catalog is not open.', {
@@ -734,6 +940,84 @@ function toLineageEdge(r: Record<string, unknown>): LineageEdge {
     targetVersion: toVersionOrNull(r['target_version'], 'target_version'),
     columnMap: parseColumnMap(toStr(r['column_map_json'], 'column_map_json'), id),
   }
+}
+
+/**
+ * Locks the dataset row (as commitVersion and rotateKek do) and returns its current
+ * version: metadata writes see a schema no commit can change under them, and
+ * classification writers of one dataset serialize. `ERR_DATASET_NOT_FOUND` if absent.
+ */
+async function lockDataset(c: PgClient, datasetId: string): Promise<number> {
+  const r = await c.query('SELECT current_version FROM datasets WHERE id = $1 FOR UPDATE', [
+    datasetId,
+  ])
+  const row = r.rows[0]
+  if (row === undefined) throw datasetNotFound(datasetId)
+  return toInt(row['current_version'], 'current_version')
+}
+
+/** The column names of one version (none for version 0); `undefined` if it does not exist. */
+async function columnsAt(
+  c: PgClient,
+  datasetId: string,
+  version: number,
+): Promise<Set<string> | undefined> {
+  if (version === 0) return new Set()
+  const r = await c.query(
+    'SELECT schema_json FROM versions WHERE dataset_id = $1 AND version = $2',
+    [datasetId, version],
+  )
+  const row = r.rows[0]
+  if (row === undefined) return undefined
+  return columnNames(parseSchema(toStr(row['schema_json'], 'schema_json'), datasetId, version))
+}
+
+/**
+ * `searchDatasets`: committed datasets matching every given filter ($1 LIKE pattern, $2
+ * owner, $3 tag key, $4 tag value, $5 entity type, $6 minimum sensitivity rank).
+ * `namespace.name` is lower-cased by SQL (dataset names are ASCII); descriptions match
+ * their folded copy.
+ */
+const PG_SEARCH_SQL =
+  'SELECT d.* FROM datasets d WHERE d.current_version > 0 ' +
+  "AND ($1::text IS NULL OR lower(d.namespace || '.' || d.name) LIKE $1 ESCAPE E'\\\\' " +
+  'OR EXISTS (SELECT 1 FROM metadata_descriptions m WHERE m.dataset_id = d.id ' +
+  "AND m.description_folded LIKE $1 ESCAPE E'\\\\')) " +
+  'AND ($2::text IS NULL OR d.owner = $2) ' +
+  'AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM metadata_tags t WHERE t.dataset_id = d.id ' +
+  'AND t.tag_key = $3 AND ($4::text IS NULL OR t.tag_value = $4))) ' +
+  'AND (($5::text IS NULL AND $6::int IS NULL) OR EXISTS (SELECT 1 ' +
+  'FROM current_classifications c WHERE c.dataset_id = d.id ' +
+  'AND ($5::text IS NULL OR c.entity_type = $5) ' +
+  'AND ($6::int IS NULL OR c.sensitivity_rank >= $6))) ' +
+  'ORDER BY d.namespace COLLATE "C", d.name COLLATE "C"'
+
+/** LEFT JOINed classification rows as records; no row at all means no such dataset. */
+function toClassifications(
+  rows: readonly Record<string, unknown>[],
+  datasetId: string,
+): Classification[] {
+  if (rows.length === 0) throw datasetNotFound(datasetId)
+  const out: Classification[] = []
+  for (const r of rows) {
+    if (r['id'] === null) continue
+    const confidence = r['confidence']
+    if (typeof confidence !== 'number') throw corrupt('confidence')
+    out.push(
+      toClassification({
+        id: toStr(r['id'], 'id'),
+        column: toStr(r['column_name'], 'column_name'),
+        entityType: toStr(r['entity_type'], 'entity_type'),
+        confidence,
+        sensitivity: toStr(r['sensitivity'], 'sensitivity'),
+        source: toStr(r['source'], 'source'),
+        datasetVersion: toVersionOrNull(r['dataset_version'], 'dataset_version'),
+        recordedBy: toStr(r['recorded_by'], 'recorded_by'),
+        recordedAt: toDate(r['recorded_at'], 'recorded_at'),
+      }),
+    )
+  }
+  return out
 }
 
 function pgCode(e: unknown): string | undefined {

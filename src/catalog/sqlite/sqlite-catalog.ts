@@ -9,13 +9,19 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 
+import { newId } from '../../core/ids.js'
 import { StrongroomError } from '../../errors.js'
 import type { WrappedKey } from '../../keys/key-provider.js'
 import type {
   Catalog,
+  Classification,
+  ClassificationInput,
   CommitVersionInput,
   CreateDatasetInput,
+  DatasetDescriptions,
   DatasetRecord,
+  DatasetSearchQuery,
+  DatasetTags,
   FileRecord,
   KekRecord,
   LineageEdge,
@@ -25,8 +31,25 @@ import type {
   VersionRecord,
 } from '../catalog.js'
 import {
+  CLASSIFICATION_COLUMNS,
+  CLASSIFICATION_COLUMNS_OF_C,
+  DATASET_TARGET,
   FILE_COLUMNS,
   LINEAGE_COLUMNS,
+  checkClassifications,
+  checkDescription,
+  columnNames,
+  columnsByVersion,
+  descriptionsFromRows,
+  foldForSearch,
+  missingColumns,
+  nextRecordedAt,
+  parseTags,
+  searchParams,
+  tagsFromRows,
+  throwIfColumnsMissing,
+  toClassification,
+  versionNotFound,
   checkDistinct,
   checkLineageEdges,
   checkStoredEdgeEnums,
@@ -51,6 +74,7 @@ import {
   rotatedKekRecord,
   toBuffer,
 } from '../catalog-rules.js'
+import type { NamedColumn } from '../catalog-rules.js'
 import { SCHEMA_MIGRATIONS_DDL, pendingMigrations } from '../migrations.js'
 
 /** Options for {@link createSqliteCatalog}. */
@@ -129,6 +153,19 @@ interface LineageRow {
   target_name: string
   target_version: number | null
   column_map_json: string
+}
+
+/** A classification row, LEFT JOINed to its dataset (all null when it has none). */
+interface ClassificationRow {
+  id: string | null
+  column_name: string
+  entity_type: string
+  confidence: number
+  sensitivity: string
+  source: string
+  dataset_version: number | null
+  recorded_by: string
+  recorded_at: number
 }
 
 interface KekRow {
@@ -549,6 +586,196 @@ export class SqliteCatalog implements Catalog {
     })
   }
 
+  setDescription(datasetId: string, column: string | null, text: string | null): Promise<void> {
+    return this.#run('setDescription', () => {
+      const stored = checkDescription(datasetId, column, text)
+      const target = column ?? DATASET_TARGET
+      this.#write(() => {
+        const current = this.#currentVersionOf(datasetId)
+        if (stored === null) {
+          // Clearing checks no schema: a column a later version dropped can still be cleared.
+          this.#stmt(
+            'DELETE FROM metadata_descriptions WHERE dataset_id = ? AND column_name = ?',
+          ).run(datasetId, target)
+          return
+        }
+        if (column !== null) {
+          const known = this.#columnsAt(datasetId, current) ?? new Set<string>()
+          throwIfColumnsMissing(datasetId, missingColumns([{ path: 'column', column }], known))
+        }
+        this.#stmt(
+          'INSERT INTO metadata_descriptions (dataset_id, column_name, description, ' +
+            'description_folded, updated_at) VALUES (?, ?, ?, ?, ?) ' +
+            'ON CONFLICT (dataset_id, column_name) DO UPDATE SET ' +
+            'description = excluded.description, ' +
+            'description_folded = excluded.description_folded, updated_at = excluded.updated_at',
+        ).run(datasetId, target, stored, foldForSearch(stored), Date.now())
+      })
+    })
+  }
+
+  getDescriptions(datasetId: string): Promise<DatasetDescriptions> {
+    return this.#run('getDescriptions', () => {
+      // One statement: the dataset's existence and its descriptions from one snapshot.
+      const rows = this.#stmt(
+        'SELECT d.id, m.column_name, m.description FROM datasets d ' +
+          'LEFT JOIN metadata_descriptions m ON m.dataset_id = d.id WHERE d.id = ?',
+      ).all(datasetId) as { column_name: string | null; description: string | null }[]
+      if (rows.length === 0) throw datasetNotFound(datasetId)
+      const found: { column: string; text: string }[] = []
+      for (const r of rows) {
+        if (r.column_name !== null && r.description !== null) {
+          found.push({ column: r.column_name, text: r.description })
+        }
+      }
+      return descriptionsFromRows(found)
+    })
+  }
+
+  setTags(datasetId: string, column: string | null, tags: readonly string[]): Promise<void> {
+    return this.#run('setTags', () => {
+      const parsed = parseTags(datasetId, column, tags)
+      const target = column ?? DATASET_TARGET
+      this.#write(() => {
+        const current = this.#currentVersionOf(datasetId)
+        // Clearing checks no schema: a column a later version dropped can still be cleared.
+        if (column !== null && parsed.length > 0) {
+          const known = this.#columnsAt(datasetId, current) ?? new Set<string>()
+          throwIfColumnsMissing(datasetId, missingColumns([{ path: 'column', column }], known))
+        }
+        this.#stmt('DELETE FROM metadata_tags WHERE dataset_id = ? AND column_name = ?').run(
+          datasetId,
+          target,
+        )
+        const insert = this.#stmt(
+          'INSERT INTO metadata_tags (dataset_id, column_name, tag_key, tag_value) ' +
+            'VALUES (?, ?, ?, ?)',
+        )
+        for (const t of parsed) insert.run(datasetId, target, t.key, t.value)
+      })
+    })
+  }
+
+  getTags(datasetId: string): Promise<DatasetTags> {
+    return this.#run('getTags', () => {
+      const rows = this.#stmt(
+        'SELECT d.id, t.column_name, t.tag_key, t.tag_value FROM datasets d ' +
+          'LEFT JOIN metadata_tags t ON t.dataset_id = d.id WHERE d.id = ?',
+      ).all(datasetId) as {
+        column_name: string | null
+        tag_key: string | null
+        tag_value: string | null
+      }[]
+      if (rows.length === 0) throw datasetNotFound(datasetId)
+      const found: { column: string; key: string; value: string | null }[] = []
+      for (const r of rows) {
+        if (r.column_name !== null && r.tag_key !== null) {
+          found.push({ column: r.column_name, key: r.tag_key, value: r.tag_value })
+        }
+      }
+      return tagsFromRows(found)
+    })
+  }
+
+  recordClassifications(datasetId: string, entries: readonly ClassificationInput[]): Promise<void> {
+    return this.#run('recordClassifications', () => {
+      checkClassifications(datasetId, entries)
+      this.#write(() => {
+        const current = this.#currentVersionOf(datasetId)
+        const missing: NamedColumn[] = []
+        for (const [version, named] of columnsByVersion(entries)) {
+          const v = version ?? current
+          const known = v === 0 ? new Set<string>() : this.#columnsAt(datasetId, v)
+          if (known === undefined) throw versionNotFound(datasetId, v)
+          missing.push(...missingColumns(named, known))
+        }
+        throwIfColumnsMissing(datasetId, missing)
+        if (entries.length === 0) return
+        const newest = this.#stmt(
+          'SELECT max(recorded_at) AS newest FROM classifications WHERE dataset_id = ?',
+        ).get(datasetId) as { newest: number | null }
+        const recordedAt = nextRecordedAt(new Date(), newest.newest).getTime()
+        const insert = this.#stmt(
+          `INSERT INTO classifications (dataset_id, ${CLASSIFICATION_COLUMNS}) ` +
+            'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        for (const e of entries) {
+          insert.run(
+            datasetId,
+            newId('cls'),
+            e.column,
+            e.entityType,
+            e.confidence,
+            e.sensitivity,
+            e.source,
+            e.datasetVersion,
+            e.recordedBy,
+            recordedAt,
+          )
+        }
+      })
+    })
+  }
+
+  currentClassifications(datasetId: string): Promise<Classification[]> {
+    return this.#run('currentClassifications', () => {
+      const rows = this.#stmt(
+        `SELECT d.id AS dataset, ${CLASSIFICATION_COLUMNS_OF_C} FROM datasets d ` +
+          'LEFT JOIN current_classifications c ON c.dataset_id = d.id WHERE d.id = ? ' +
+          'ORDER BY c.column_name',
+      ).all(datasetId) as ClassificationRow[]
+      return toClassifications(rows, datasetId)
+    })
+  }
+
+  classificationHistory(datasetId: string, column?: string): Promise<Classification[]> {
+    return this.#run('classificationHistory', () => {
+      const only = column ?? null
+      const rows = this.#stmt(
+        `SELECT d.id AS dataset, ${CLASSIFICATION_COLUMNS_OF_C} FROM datasets d ` +
+          'LEFT JOIN classifications c ON c.dataset_id = d.id ' +
+          'AND (? IS NULL OR c.column_name = ?) WHERE d.id = ? ORDER BY c.seq',
+      ).all(only, only, datasetId) as ClassificationRow[]
+      return toClassifications(rows, datasetId)
+    })
+  }
+
+  searchDatasets(query: DatasetSearchQuery): Promise<DatasetRecord[]> {
+    return this.#run('searchDatasets', () => {
+      const p = searchParams(query)
+      // One fixed SQL text; an absent filter is a NULL parameter that makes its clause true.
+      // The LIKE pattern is a parameter with its wildcards escaped (ESCAPE '\').
+      const rows = this.#stmt(SQLITE_SEARCH_SQL).all({
+        text: p.textPattern,
+        owner: p.owner,
+        tagKey: p.tagKey,
+        tagValue: p.tagValue,
+        entityType: p.entityType,
+        minRank: p.minSensitivityRank,
+      }) as DatasetRow[]
+      return rows.map(toDataset)
+    })
+  }
+
+  /** The dataset's current version; `ERR_DATASET_NOT_FOUND` when there is no such dataset. */
+  #currentVersionOf(datasetId: string): number {
+    const ds = this.#stmt('SELECT current_version FROM datasets WHERE id = ?').get(datasetId) as
+      { current_version: number } | undefined
+    if (ds === undefined) throw datasetNotFound(datasetId)
+    return ds.current_version
+  }
+
+  /** The column names of one version (none for version 0); `undefined` if it does not exist. */
+  #columnsAt(datasetId: string, version: number): Set<string> | undefined {
+    if (version === 0) return new Set()
+    const row = this.#stmt(
+      'SELECT schema_json FROM versions WHERE dataset_id = ? AND version = ?',
+    ).get(datasetId, version) as { schema_json: string } | undefined
+    return row === undefined
+      ? undefined
+      : columnNames(parseSchema(row.schema_json, datasetId, version))
+  }
+
   #activeKekVersion(datasetId: string): number {
     const kek = this.#stmt(
       "SELECT version FROM keks WHERE dataset_id = ? AND state = 'active'",
@@ -710,6 +937,50 @@ function toLineageEdge(r: LineageRow): LineageEdge {
     targetVersion: r.target_version,
     columnMap: parseColumnMap(r.column_map_json, r.id),
   }
+}
+
+/**
+ * `searchDatasets`: committed datasets matching every given filter. `namespace.name` is
+ * lower-cased by SQL (dataset names are ASCII); descriptions match their folded copy.
+ */
+const SQLITE_SEARCH_SQL =
+  'SELECT d.* FROM datasets d WHERE d.current_version > 0 ' +
+  "AND (@text IS NULL OR lower(d.namespace || '.' || d.name) LIKE @text ESCAPE '\\' " +
+  'OR EXISTS (SELECT 1 FROM metadata_descriptions m WHERE m.dataset_id = d.id ' +
+  "AND m.description_folded LIKE @text ESCAPE '\\')) " +
+  'AND (@owner IS NULL OR d.owner = @owner) ' +
+  'AND (@tagKey IS NULL OR EXISTS (SELECT 1 FROM metadata_tags t WHERE t.dataset_id = d.id ' +
+  'AND t.tag_key = @tagKey AND (@tagValue IS NULL OR t.tag_value = @tagValue))) ' +
+  'AND ((@entityType IS NULL AND @minRank IS NULL) OR EXISTS (SELECT 1 ' +
+  'FROM current_classifications c WHERE c.dataset_id = d.id ' +
+  'AND (@entityType IS NULL OR c.entity_type = @entityType) ' +
+  'AND (@minRank IS NULL OR c.sensitivity_rank >= @minRank))) ' +
+  'ORDER BY d.namespace, d.name'
+
+/** LEFT JOINed classification rows as records; no row at all means no such dataset. */
+function toClassifications(
+  rows: readonly ClassificationRow[],
+  datasetId: string,
+): Classification[] {
+  if (rows.length === 0) throw datasetNotFound(datasetId)
+  const out: Classification[] = []
+  for (const r of rows) {
+    if (r.id === null) continue
+    out.push(
+      toClassification({
+        id: r.id,
+        column: r.column_name,
+        entityType: r.entity_type,
+        confidence: r.confidence,
+        sensitivity: r.sensitivity,
+        source: r.source,
+        datasetVersion: r.dataset_version,
+        recordedBy: r.recorded_by,
+        recordedAt: new Date(r.recorded_at),
+      }),
+    )
+  }
+  return out
 }
 
 function groupFileIds(
