@@ -3,8 +3,10 @@
  * SQLite store (100k events from 1,000 concurrent writers), against raw batched inserts of
  * the same JSON into a bare SQLite table with the same durability (WAL, synchronous=FULL,
  * the same batch size). Goal: ≥ 20k events/s. Then `audit-verify`: verifying the stored
- * trail, against reading it and hashing each record's JSON with SHA-256 (the floor any
- * verifier pays). Goal: ≥ 200k events/s.
+ * trail with `verifyAuditStore`, against reading it with `read` and hashing each record's
+ * JSON with SHA-256, best of 3 each. Goal: ≥ 200k events/s. For comparison it also prints
+ * `verifyAudit` over `read` (every record parsed and canonicalized) and a `readText` +
+ * SHA-256 floor.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { join } from 'node:path'
@@ -13,9 +15,9 @@ import type { AuditEventInput } from '../src/audit/audit-event.js'
 import { createAuditLog } from '../src/audit/audit-log.js'
 import { loadOrCreateSigningKey } from '../src/audit/signing-key.js'
 import { createSqliteAuditStore } from '../src/audit/sqlite/sqlite-audit-store.js'
-import { verifyAudit } from '../src/audit/verify.js'
+import { verifyAudit, verifyAuditStore } from '../src/audit/verify.js'
 import { createLocalKeyProvider, initLocalKeyring } from '../src/keys/local/local-key-provider.js'
-import { report, workDir } from './lib.js'
+import { best, report, time, workDir } from './lib.js'
 
 const EVENTS = Number(process.env['BENCH_AUDIT_EVENTS'] ?? 100_000)
 const WRITERS = 1000
@@ -93,29 +95,47 @@ export async function run(): Promise<void> {
     met: ours >= 20_000,
   })
 
-  // Verify the stored trail, against read + SHA-256 of each record.
+  // Verify the stored trail, against read + SHA-256 of each record. Best of 3 each, as the
+  // other benchmarks measure (`best`): the first pass also pays for compiling the hot code.
   const checkpoints = await store.listCheckpoints()
-  const t2 = performance.now()
-  const result = await verifyAudit({
-    records: store.read(1),
-    checkpoints,
-    publicKeyPem: signer.publicKeyPem,
-  })
-  const verifyMs = performance.now() - t2
-  if (!result.ok) throw new Error('the benchmark trail does not verify')
-  const t3 = performance.now()
-  let n = 0
-  for await (const r of store.read(1)) {
-    createHash('sha256').update(JSON.stringify(r)).digest()
-    n += 1
+  let checked = 0
+  const runs: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const [result, ms] = await time(() =>
+      verifyAuditStore({ store, publicKeyPem: signer.publicKeyPem }),
+    )
+    if (!result.ok) throw new Error('the benchmark trail does not verify')
+    checked = result.eventsChecked
+    runs.push(checked / (ms / 1000))
   }
-  const floorMs = performance.now() - t3
-  const verify = result.eventsChecked / (verifyMs / 1000)
-  const floor = n / (floorMs / 1000)
+  const floorMs = await best(3, async () => {
+    for await (const r of store.read(1)) createHash('sha256').update(JSON.stringify(r)).digest()
+  })
+  const verify = Math.max(...runs)
+  const floor = checked / (floorMs / 1000)
+  // For comparison: the generic path (every record parsed, then canonicalized) and the
+  // cheapest possible pass over the stored text.
+  const genericMs = await best(2, async () => {
+    const r = await verifyAudit({
+      records: store.read(1),
+      checkpoints,
+      publicKeyPem: signer.publicKeyPem,
+    })
+    if (!r.ok) throw new Error('the benchmark trail does not verify')
+  })
+  const readText = store.readText.bind(store)
+  const textMs = await best(2, async () => {
+    for await (const page of readText(1)) {
+      for (const row of page) createHash('sha256').update(row[1]).digest()
+    }
+  })
+  const rate = (ms: number) => Math.round(checked / (ms / 1000))
   console.log(
-    `audit verify: ${Math.round(verify)} events/s (${result.eventsChecked} events, ${result.checkpointsChecked} checkpoints)`,
+    `audit verify: ${Math.round(verify)} events/s (${checked} events, ${checkpoints.length} checkpoints; runs ${runs.map((r) => Math.round(r)).join(', ')})`,
   )
   console.log(`read + sha256 per record: ${Math.round(floor)} events/s`)
+  console.log(`verifyAudit over read (parse + canonicalize): ${rate(genericMs)} events/s`)
+  console.log(`readText + sha256 per record: ${rate(textMs)} events/s`)
   await store.close()
   await provider.close()
   report({

@@ -31,7 +31,7 @@ import { createAuditLog, type AuditLog } from './audit/audit-log.js'
 import type { AuditStore } from './audit/audit-store.js'
 import { exportAudit, type ExportAuditResult } from './audit/export.js'
 import { loadOrCreateSigningKey, type AuditSigner } from './audit/signing-key.js'
-import { verifyAudit, type VerifyResult } from './audit/verify.js'
+import { verifyAuditStore, type VerifyResult } from './audit/verify.js'
 import { newId } from './core/ids.js'
 import { createHttpLineageEmitter, createNoopLineageEmitter } from './lineage/emitter.js'
 import { runEventsFromEdges } from './lineage/openlineage.js'
@@ -587,10 +587,8 @@ export class Strongroom {
   async auditVerify(options: { from?: number; to?: number } = {}): Promise<VerifyResult> {
     const ctx = this.#ctx
     await this.#auditLog.flush()
-    const from = options.from ?? 1
-    const result = await verifyAudit({
-      records: this.#auditStore.read(from, options.to),
-      checkpoints: await this.#auditStore.listCheckpoints(),
+    const result = await verifyAuditStore({
+      store: this.#auditStore,
       publicKeyPem: this.#signer.publicKeyPem,
       ...(options.from === undefined ? {} : { from: options.from }),
       ...(options.to === undefined ? {} : { to: options.to }),

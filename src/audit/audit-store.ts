@@ -14,6 +14,12 @@ export interface ChainHead {
 }
 
 /**
+ * One stored record as {@link AuditStore.readText} yields it: the row's `seq` and the
+ * exact JSON text that `read` parses into the record.
+ */
+export type AuditRecordText = readonly [seq: number, json: string]
+
+/**
  * An audit store backend. Contract (`test/contract/audit-store.contract.ts`):
  * - `append` writes all records or none, in one durable transaction (synchronous
  *   commit), and only if the stored head is still `expectedHead` (seq 0 = empty): else
@@ -32,6 +38,14 @@ export interface AuditStore {
   head(): Promise<ChainHead | undefined>
   append(records: readonly AuditRecord[], expectedHead: ChainHead | undefined): Promise<void>
   read(fromSeq: number, toSeq?: number): AsyncIterable<AuditRecord>
+  /**
+   * Optional, for a backend that keeps each record as JSON text: the records
+   * `fromSeq ≤ seq ≤ toSeq` as that text, in pages (arrays), in sequence order, where
+   * `JSON.parse(json)` is exactly the record `read` yields for the row. Verification
+   * (`verifyAuditStore`) hashes most records straight from their text, which is several
+   * times cheaper than building each one; it reads with `read` when this is absent.
+   */
+  readText?(fromSeq: number, toSeq?: number): AsyncIterable<readonly AuditRecordText[]>
   query(filter: AuditQuery): Promise<AuditRecord[]>
   appendCheckpoint(checkpoint: AuditCheckpoint): Promise<void>
   listCheckpoints(): Promise<AuditCheckpoint[]>

@@ -23,6 +23,8 @@ import * as crypto from 'node:crypto'
 
 import { StrongroomError } from '../errors.js'
 import type { AuditCheckpoint, AuditRecord } from './audit-event.js'
+import { PREFIX_ROOM, canonicalRecordText, recordTextRoom } from './canonical-text.js'
+import type { RecordText } from './canonical-text.js'
 import { canonicalize, canonicalizeWithout } from './canonical.js'
 
 /** The `prevHash` of record 1 and `prevCheckpointHash` of checkpoint 1: 64 zeros. */
@@ -88,6 +90,59 @@ export function hashRecord(
   }
   const n = scratch.write(body, 32, 'utf8')
   return sha256Hex(scratch.subarray(0, 32 + n))
+}
+
+/** What {@link hashRecordText} found in a record's stored JSON text. */
+export interface RecordTextHash {
+  readonly seq: number
+  readonly prevHash: string
+  /** The `hash` member as stored. */
+  readonly hash: string
+  /** {@link hashRecord} of the record the text parses to. */
+  readonly computed: string
+}
+
+const found: RecordText = { seq: 0, prevHash: '', hash: '', start: 0, length: 0 }
+
+/** Writes the 32 bytes of a lowercase hex hash at `at`; false if it is not one. */
+function decodeHash(hex: string, out: Buffer, at: number): boolean {
+  if (hex.length !== 64) return false
+  for (let i = 0; i < 32; i++) {
+    const hi = nibble(hex.charCodeAt(2 * i))
+    const lo = nibble(hex.charCodeAt(2 * i + 1))
+    if (hi < 0 || lo < 0) return false
+    out[at + i] = (hi << 4) | lo
+  }
+  return true
+}
+
+function nibble(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30 // '0'-'9'
+  if (c >= 0x61 && c <= 0x66) return c - 0x57 // 'a'-'f'
+  return -1
+}
+
+/**
+ * `hashRecord(JSON.parse(text), prevHash)` with the text's own `seq`, `prevHash` and
+ * `hash`, computed from the text without parsing it, when that is provably the same
+ * (`canonical-text.ts`). `undefined` when the text is outside that restricted form or its
+ * `prevHash` is not 64 lowercase hex digits: parse it and use {@link hashRecord}, which
+ * gives the exact answer (or the error) for any text.
+ */
+export function hashRecordText(text: string): RecordTextHash | undefined {
+  const need = recordTextRoom(text.length)
+  if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2))
+  if (!canonicalRecordText(text, scratch, found)) return undefined
+  // P goes in the room left before the canonical form: P ‖ C is one contiguous run.
+  const at = found.start - PREFIX_ROOM
+  if (!decodeHash(found.prevHash, scratch, at)) return undefined
+  const input = new Uint8Array(scratch.buffer, scratch.byteOffset + at, 32 + found.length)
+  return {
+    seq: found.seq,
+    prevHash: found.prevHash,
+    hash: found.hash,
+    computed: sha256Hex(input),
+  }
 }
 
 /**

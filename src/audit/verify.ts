@@ -5,6 +5,8 @@
  *
  * Records stream through once, in the order given; only the checkpoints (one per
  * thousand events by default) and the list of sequence gaps are held in memory.
+ * `verifyAuditStore` reads them from a store, as stored JSON text where the store offers
+ * it, and hashes most straight from that text (`canonical-text.ts`).
  *
  * The standalone verifier `scripts/verify-audit-export.mjs` implements the same algorithm
  * with the same messages; keep the two in step (`test/security/audit-tamper.test.ts`).
@@ -12,8 +14,16 @@
 import { createPublicKey, verify as verifySignature } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 
+import { StrongroomError } from '../errors.js'
 import type { AuditCheckpoint, AuditRecord } from './audit-event.js'
-import { GENESIS_HASH, checkpointHash, checkpointSigningBytes, hashRecord } from './chain.js'
+import type { AuditRecordText, AuditStore } from './audit-store.js'
+import {
+  GENESIS_HASH,
+  checkpointHash,
+  checkpointSigningBytes,
+  hashRecord,
+  hashRecordText,
+} from './chain.js'
 import { auditKeyId } from './signing-key.js'
 
 /** What a verification problem is. */
@@ -214,7 +224,6 @@ class Verifier {
       return
     }
     if (seq < this.#from || seq > this.#to) return
-    this.eventsChecked++
     let computed: string | undefined
     try {
       computed = hashRecord(r, r.prevHash)
@@ -222,7 +231,28 @@ class Verifier {
       // Not canonicalizable or prevHash not a hash: content was altered.
       computed = undefined
     }
-    if (computed !== r.hash) {
+    this.#check(seq, r.prevHash, r.hash, computed)
+  }
+
+  /**
+   * `add(JSON.parse(json))`, hashing straight from the text when `hashRecordText` can
+   * (`canonical-text.ts`), which gives the same hash, seq and links as the record would.
+   */
+  addText(row: AuditRecordText): void {
+    const json = row[1]
+    const h = hashRecordText(json)
+    if (h === undefined) {
+      this.add(parseStoredRecord(json, row[0]))
+      return
+    }
+    if (h.seq < this.#from || h.seq > this.#to) return
+    this.#check(h.seq, h.prevHash, h.hash, h.computed)
+  }
+
+  /** The checks on one in-range record with a valid seq, given its recomputed hash. */
+  #check(seq: number, prevHash: string, hash: string, computed: string | undefined): void {
+    this.eventsChecked++
+    if (computed !== hash) {
       this.#eventProblems.push({
         kind: 'edited',
         seq,
@@ -233,18 +263,18 @@ class Verifier {
       this.#started = true
       this.firstSeq = seq
       if (seq > this.#from) this.#gaps.push([this.#from, seq - 1])
-      else if (this.#linkFirst && r.prevHash !== GENESIS_HASH) this.#brokenLink(seq)
+      else if (this.#linkFirst && prevHash !== GENESIS_HASH) this.#brokenLink(seq)
       this.#lastSeq = seq
-      this.#lastHash = r.hash
+      this.#lastHash = hash
     } else if (seq === this.#lastSeq + 1) {
-      if (r.prevHash !== this.#lastHash) this.#brokenLink(seq)
+      if (prevHash !== this.#lastHash) this.#brokenLink(seq)
       this.#lastSeq = seq
-      this.#lastHash = r.hash
+      this.#lastHash = hash
     } else if (seq > this.#lastSeq) {
       // Cannot check the link across a gap; the gap is reported (or explained) later.
       this.#gaps.push([this.#lastSeq + 1, seq - 1])
       this.#lastSeq = seq
-      this.#lastHash = r.hash
+      this.#lastHash = hash
     } else if (this.#fillGap(seq)) {
       this.#eventProblems.push({
         kind: 'reordered',
@@ -262,7 +292,7 @@ class Verifier {
     const cps = this.#bySeq.get(seq)
     if (cps !== undefined) {
       for (const cp of cps) {
-        if (cp.hash !== r.hash) {
+        if (cp.hash !== hash) {
           this.#eventProblems.push({
             kind: 'checkpoint-mismatch',
             seq,
@@ -356,14 +386,90 @@ function signatureValid(cp: AuditCheckpoint, publicKey: KeyObject): boolean {
  * ```
  */
 export async function verifyAudit(options: VerifyAuditOptions): Promise<VerifyResult> {
-  const keyId = auditKeyId(options.publicKeyPem)
-  const publicKey = createPublicKey(options.publicKeyPem)
-  const v = new Verifier(options.from, options.to)
-  v.checkpoints(await collect(options.checkpoints), publicKey, keyId)
+  const v = await start(options)
   const records = options.records
   // A sync iterable is walked without `for await`, which would add a microtask per record.
   if (isAsync(records)) for await (const r of records) v.add(r)
   else for (const r of records) v.add(r)
+  return finish(v)
+}
+
+/** Options for {@link verifyAuditStore}. */
+export interface VerifyAuditStoreOptions {
+  /** The store holding the trail (open). */
+  readonly store: AuditStore
+  /**
+   * The trail's Ed25519 public key (SPKI PEM). Pass the key you expect, not one read from
+   * the store itself: whoever can rewrite the store can replace that too.
+   */
+  readonly publicKeyPem: string
+  /** As for {@link verifyAudit}: verify from this seq, its `prevHash` taken as given. */
+  readonly from?: number
+  /** As for {@link verifyAudit}: verify up to this seq. */
+  readonly to?: number
+  /** Stops the verification between pages of records (rejecting with the signal's reason). */
+  readonly signal?: AbortSignal
+}
+
+/**
+ * Verifies the trail in a store, or the range `from`–`to` of it: the same checks and
+ * result as {@link verifyAudit} over `store.read(from ?? 1, to)` and
+ * `store.listCheckpoints()`, reading the records as stored JSON text when the store offers
+ * `readText`. Most records are then hashed straight from their text (`canonical-text.ts`:
+ * provably the same bytes as canonicalizing the parsed record, else it is parsed), about
+ * twice as fast as building every record.
+ *
+ * @throws StrongroomError `ERR_AUDIT_INVALID` if `publicKeyPem` is not an Ed25519 key;
+ * `ERR_AUDIT_UNAVAILABLE` if the store cannot be read or a stored record is not JSON.
+ *
+ * @example
+ * ```ts
+ * const result = await verifyAuditStore({ store, publicKeyPem: trustedPublicKeyPem })
+ * if (!result.ok) for (const p of result.problems) console.log(p.kind, p.message)
+ * ```
+ */
+export async function verifyAuditStore(options: VerifyAuditStoreOptions): Promise<VerifyResult> {
+  const { store, signal } = options
+  signal?.throwIfAborted()
+  const range = {
+    ...(options.from === undefined ? {} : { from: options.from }),
+    ...(options.to === undefined ? {} : { to: options.to }),
+  }
+  const checkpoints = await store.listCheckpoints()
+  const from = options.from ?? 1
+  if (store.readText === undefined) {
+    return verifyAudit({
+      records: abortable(store.read(from, options.to), signal),
+      checkpoints,
+      publicKeyPem: options.publicKeyPem,
+      ...range,
+    })
+  }
+  const v = await start({ checkpoints, publicKeyPem: options.publicKeyPem, ...range })
+  for await (const page of store.readText(from, options.to)) {
+    signal?.throwIfAborted()
+    for (let i = 0; i < page.length; i++) v.addText(page[i] as AuditRecordText)
+  }
+  return finish(v)
+}
+
+async function* abortable<T>(it: AsyncIterable<T>, signal: AbortSignal | undefined) {
+  for await (const x of it) {
+    signal?.throwIfAborted()
+    yield x
+  }
+}
+
+/** A verifier with the checkpoints checked, ready for records. */
+async function start(options: Omit<VerifyAuditOptions, 'records'>): Promise<Verifier> {
+  const keyId = auditKeyId(options.publicKeyPem)
+  const publicKey = createPublicKey(options.publicKeyPem)
+  const v = new Verifier(options.from, options.to)
+  v.checkpoints(await collect(options.checkpoints), publicKey, keyId)
+  return v
+}
+
+function finish(v: Verifier): VerifyResult {
   v.finish()
   return {
     ok: v.problems.length === 0,
@@ -372,5 +478,21 @@ export async function verifyAudit(options: VerifyAuditOptions): Promise<VerifyRe
     firstSeq: v.firstSeq,
     lastSeq: v.lastSeq,
     problems: v.problems,
+  }
+}
+
+/**
+ * Parses a record's stored text. Text that is not JSON is damage to the store, reported as
+ * `read` reports it (the SQLite store's `parseRecord`), without the text.
+ */
+function parseStoredRecord(json: string, seq: number): AuditRecord {
+  try {
+    return JSON.parse(json) as AuditRecord
+  } catch (cause) {
+    throw new StrongroomError('ERR_AUDIT_UNAVAILABLE', `Audit record ${String(seq)} is damaged.`, {
+      cause,
+      hint: 'The record is not JSON: the audit store was damaged or edited.',
+      details: { seq },
+    })
   }
 }

@@ -19,7 +19,7 @@ import { dirname } from 'node:path'
 
 import { StrongroomError } from '../../errors.js'
 import type { AuditCheckpoint, AuditQuery, AuditRecord } from '../audit-event.js'
-import type { AuditStore, ChainHead } from '../audit-store.js'
+import type { AuditRecordText, AuditStore, ChainHead } from '../audit-store.js'
 
 /** Options for {@link createSqliteAuditStore}. */
 export interface SqliteAuditStoreOptions {
@@ -34,6 +34,8 @@ interface SqliteStatement {
   run(...params: unknown[]): { changes: number }
   get(...params: unknown[]): unknown
   all(...params: unknown[]): unknown[]
+  /** Rows as arrays of column values rather than objects (better-sqlite3 `raw`). */
+  raw(toggle?: boolean): SqliteStatement
 }
 
 /** The few better-sqlite3 database methods we call. */
@@ -62,8 +64,16 @@ const PAGE_SIZE = 16384
 /** The page cache limit in KiB (`cache_size` takes a negative number for KiB). */
 const CACHE_KIB = 32 * 1024
 
-/** Records fetched per statement while `read` streams: bounded memory for any range. */
+/**
+ * Records fetched per statement while `read` and `readText` stream: bounded memory for
+ * any range. Measured on a 100k-record trail: 1000 and 4000 rows a page read at about
+ * 1.2–1.3M rows/s, 10 000 at 0.7M (each page's strings outgrow the young generation).
+ */
 const READ_PAGE = 1000
+
+/** The keyset page query of `read` and `readText`. */
+const READ_SQL =
+  'SELECT seq, json FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?'
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS audit_events (
@@ -212,23 +222,29 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async *read(fromSeq: number, toSeq?: number): AsyncIterable<AuditRecord> {
+    for await (const page of this.readText(fromSeq, toSeq)) {
+      for (const row of page) yield parseRecord(row[1], row[0])
+    }
+  }
+
+  /** Pages of `[seq, json]` rows: the stored text of each record, unparsed. */
+  async *readText(fromSeq: number, toSeq?: number): AsyncIterable<readonly AuditRecordText[]> {
     checkRange(fromSeq, toSeq)
     const last = toSeq ?? Number.MAX_SAFE_INTEGER
     let next = fromSeq
     // Keyset pages rather than one iterator: a better-sqlite3 iterator would keep the
     // connection busy across the consumer's awaits, blocking appends on this instance.
-    // Records are append-only, so pages never shift under the reader.
+    // Records are append-only, so pages never shift under the reader. Rows come as
+    // arrays (`raw`): no object per row.
     while (next <= last) {
-      const page = await this.#run('read', () =>
-        this.#stmt(
-          'SELECT seq, json FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?',
-        ).all(next, last, READ_PAGE),
-      )
-      for (const row of page as { seq: number; json: string }[]) {
-        yield parseRecord(row.json, row.seq)
-        next = row.seq + 1
-      }
+      const page = (await this.#run('read', () =>
+        this.#rawStmt(READ_SQL).all(next, last, READ_PAGE),
+      )) as [number, string][]
+      const tail = page.at(-1)
+      if (tail === undefined) return
+      yield page
       if (page.length < READ_PAGE) return
+      next = tail[0] + 1
     }
   }
 
@@ -337,6 +353,17 @@ export class SqliteAuditStore implements AuditStore {
     if (s === undefined) {
       s = this.#database().prepare(sql)
       this.#statements.set(sql, s)
+    }
+    return s
+  }
+
+  /** A cached prepared statement that returns rows as arrays of column values. */
+  #rawStmt(sql: string): SqliteStatement {
+    const key = `raw:${sql}`
+    let s = this.#statements.get(key)
+    if (s === undefined) {
+      s = this.#database().prepare(sql).raw(true)
+      this.#statements.set(key, s)
     }
     return s
   }
