@@ -1,0 +1,100 @@
+/**
+ * The detector model for sensitive-data discovery: a {@link Detector} finds {@link Span}s of
+ * one entity type in a text, and a {@link DetectorRegistry} holds the detectors a scan runs.
+ *
+ * Registries are explicit objects passed to the scanner; nothing is registered globally.
+ */
+import { StrongroomError } from '../errors.js'
+import type { ErrorIssue } from '../errors.js'
+
+/** One finding: `text.slice(start, end)` is a value of entity `type`. */
+export interface Span {
+  /** The entity type, UPPER_SNAKE (Presidio's name where one exists). */
+  readonly type: string
+  /** Start offset in UTF-16 code units, inclusive. */
+  readonly start: number
+  /** End offset in UTF-16 code units, exclusive. */
+  readonly end: number
+  /** Confidence in 0..1; see `docs/entities.md` for how each detector scores. */
+  readonly score: number
+}
+
+/** Finds values of one entity type in free text. Must be pure and linear-time. */
+export interface Detector {
+  /** A unique id, lowercase kebab-case (`credit-card`). */
+  readonly id: string
+  /** The entity type every span it returns carries, UPPER_SNAKE (`CREDIT_CARD`). */
+  readonly entityType: string
+  /** Every match in `text`; spans may overlap, the scanner resolves overlaps. */
+  detect(text: string): Span[]
+}
+
+const ID_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
+const ENTITY_RE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/
+
+/**
+ * An explicit set of detectors. `register` checks the plugin's shape and rejects a duplicate
+ * id, reporting every problem at once.
+ *
+ * @example
+ * ```ts
+ * const registry = new DetectorRegistry()
+ * registry.register(emailDetector)
+ * scanText('mail me at a@example.com', registry)
+ * ```
+ */
+export class DetectorRegistry {
+  readonly #detectors = new Map<string, Detector>()
+
+  /** Adds `detector`; throws `ERR_CONFIG_INVALID` listing every problem when it is malformed. */
+  register(detector: Detector): this {
+    const issues: ErrorIssue[] = []
+    const candidate = detector as Partial<Record<keyof Detector, unknown>> | null
+    if (candidate === null || typeof candidate !== 'object') {
+      throw new StrongroomError('ERR_CONFIG_INVALID', 'detector must be an object')
+    }
+    const { id, entityType, detect } = candidate
+    if (typeof id !== 'string' || !ID_RE.test(id)) {
+      issues.push({ code: 'ERR_CONFIG_INVALID', path: 'id', message: 'id must be kebab-case' })
+    } else if (this.#detectors.has(id)) {
+      issues.push({ code: 'ERR_CONFIG_INVALID', path: 'id', message: `duplicate id ${id}` })
+    }
+    if (typeof entityType !== 'string' || !ENTITY_RE.test(entityType)) {
+      issues.push({
+        code: 'ERR_CONFIG_INVALID',
+        path: 'entityType',
+        message: 'entityType must be UPPER_SNAKE',
+      })
+    }
+    if (typeof detect !== 'function') {
+      issues.push({
+        code: 'ERR_CONFIG_INVALID',
+        path: 'detect',
+        message: 'detect must be a function',
+      })
+    }
+    if (issues.length > 0) {
+      throw new StrongroomError('ERR_CONFIG_INVALID', 'invalid detector', {
+        issues,
+        ...(typeof id === 'string' ? { details: { detector: id.slice(0, 64) } } : {}),
+      })
+    }
+    this.#detectors.set(detector.id, detector)
+    return this
+  }
+
+  /** The detector with `id`, if registered. */
+  get(id: string): Detector | undefined {
+    return this.#detectors.get(id)
+  }
+
+  /** All detectors in registration order. */
+  list(): readonly Detector[] {
+    return [...this.#detectors.values()]
+  }
+
+  /** The distinct entity types the registered detectors emit. */
+  entityTypes(): readonly string[] {
+    return [...new Set(this.list().map((d) => d.entityType))]
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * IP_ADDRESS: dotted-quad IPv4 (each octet 0–255, no leading zeros) and IPv6 in full,
+ * compressed (`::`) and IPv4-embedded forms, validated by Node's `net.isIPv6`.
+ */
+import { isIPv6 } from 'node:net'
+import type { Detector } from '../detector.js'
+import { createPatternDetector } from './pattern-detector.js'
+
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)'
+const IPV4_RE = new RegExp(`(?<![\\d.])(?:${OCTET}\\.){3}${OCTET}(?!\\.?\\d)`, 'g')
+// Candidate run of hex digits, colons and dots (for an embedded IPv4 tail); 45 is the
+// longest textual IPv6 address. Validation decides.
+const IPV6_RE = /(?<![0-9A-Za-z:.])[0-9A-Fa-f:][0-9A-Fa-f:.]{1,44}(?![0-9A-Za-z:])/g
+
+/** True when `s` is an IPv6 address with at least two colons and one hex digit. */
+export function ipv6Valid(s: string): boolean {
+  const colons = s.split(':').length - 1
+  return colons >= 2 && /[0-9A-Fa-f]/.test(s) && isIPv6(s)
+}
+
+/** Detects IPv4 addresses; score 0.6, 0.9 with context ("ip", "address", "host"). */
+export const ipv4Detector: Detector = createPatternDetector({
+  id: 'ipv4',
+  entityType: 'IP_ADDRESS',
+  patterns: [IPV4_RE],
+  baseScore: 0.6,
+  contextWords: ['ip', 'ipv4', 'address', 'host', 'server', 'client'],
+  contextBoost: 0.3,
+})
+
+/** Detects IPv6 addresses; score 0.8, 1.0 with context. */
+export const ipv6Detector: Detector = createPatternDetector({
+  id: 'ipv6',
+  entityType: 'IP_ADDRESS',
+  patterns: [IPV6_RE],
+  validate: (m) => {
+    // A sentence may end right after the address: drop one trailing dot.
+    const raw = m[0].endsWith('.') ? m[0].slice(0, -1) : m[0]
+    return ipv6Valid(raw) ? { start: m.index, end: m.index + raw.length } : false
+  },
+  baseScore: 0.8,
+  contextWords: ['ip', 'ipv6', 'address', 'host', 'server', 'client'],
+  contextBoost: 0.2,
+})

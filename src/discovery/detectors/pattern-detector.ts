@@ -1,0 +1,119 @@
+/**
+ * Shared machinery for regex + validation + context detectors.
+ *
+ * Scoring: a match that passes validation gets `baseScore`; when one of the detector's
+ * context words appears within {@link CONTEXT_WINDOW} characters before or after it, the
+ * score rises by `contextBoost` (capped at 1).
+ */
+import type { Detector, Span } from '../detector.js'
+
+/** Characters searched on each side of a match for context words. */
+export const CONTEXT_WINDOW = 40
+
+/** A validated match, possibly narrowed from the regex match. */
+export interface Refined {
+  readonly start: number
+  readonly end: number
+  /** Overrides `baseScore` for this match. */
+  readonly score?: number
+}
+
+/** Options for {@link createPatternDetector}. */
+export interface PatternDetectorOptions {
+  readonly id: string
+  readonly entityType: string
+  /**
+   * Candidate patterns. Each must have the `g` flag and be linear-time safe: bounded or
+   * non-overlapping quantifiers, and a lookbehind so a match cannot start inside a run.
+   */
+  readonly patterns: readonly RegExp[]
+  /** Returns the accepted span (or `true` for the whole match), or `false` to reject. */
+  readonly validate?: (match: RegExpExecArray, text: string) => Refined | boolean
+  readonly baseScore: number
+  readonly contextWords?: readonly string[]
+  readonly contextBoost?: number
+  /**
+   * After a rejected candidate, search again from the next character instead of after the
+   * candidate, so a valid value inside a longer run ("1234 4111 1111 1111 1111") is found.
+   * Only for patterns whose matches are bounded (≤ 64 characters), keeping scans linear.
+   */
+  readonly rescanInside?: boolean
+}
+
+/** True when a context word appears as a word near `[start, end)`. */
+export function hasContext(
+  text: string,
+  start: number,
+  end: number,
+  words: readonly string[],
+): boolean {
+  if (words.length === 0) return false
+  const before = text.slice(Math.max(0, start - CONTEXT_WINDOW), start).toLowerCase()
+  const after = text.slice(end, end + CONTEXT_WINDOW).toLowerCase()
+  const tokens = new Set([...tokenize(before), ...tokenize(after)])
+  for (const w of words) {
+    if (w.includes(' ')) {
+      if (before.includes(w) || after.includes(w)) return true
+    } else if (tokens.has(w)) return true
+  }
+  return false
+}
+
+function tokenize(s: string): string[] {
+  return s.split(/[^a-z0-9]+/).filter((t) => t.length > 0)
+}
+
+/** A detector from patterns, a validator and context words. */
+export function createPatternDetector(options: PatternDetectorOptions): Detector {
+  const { id, entityType, patterns, validate, baseScore } = options
+  const words = (options.contextWords ?? []).map((w) => w.toLowerCase())
+  const boost = options.contextBoost ?? 0
+  return {
+    id,
+    entityType,
+    detect(text: string): Span[] {
+      const spans: Span[] = []
+      for (const source of patterns) {
+        // A fresh RegExp per call keeps `lastIndex` state local: detectors stay reentrant.
+        const re = new RegExp(source.source, source.flags)
+        for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+          const verdict = validate === undefined ? true : validate(m, text)
+          if (verdict === false) {
+            if (options.rescanInside === true) re.lastIndex = m.index + 1
+            continue
+          }
+          const refined: Refined =
+            verdict === true ? { start: m.index, end: m.index + m[0].length } : verdict
+          const base = refined.score ?? baseScore
+          const score = hasContext(text, refined.start, refined.end, words)
+            ? Math.min(1, base + boost)
+            : base
+          spans.push({ type: entityType, start: refined.start, end: refined.end, score })
+          // Resume after the accepted value, which may be shorter than the greedy match.
+          if (refined.end > m.index) re.lastIndex = refined.end
+        }
+      }
+      return dropContained(spans)
+    },
+  }
+}
+
+/**
+ * Removes spans lying inside another span of the same detector that scores at least as
+ * much: with several patterns ("5 March 1990" and "March 1990") only the fuller match is
+ * kept.
+ */
+function dropContained(spans: Span[]): Span[] {
+  if (spans.length < 2) return spans
+  spans.sort((a, b) => a.start - b.start || b.end - a.end)
+  const kept: Span[] = []
+  // Sorted by start, the kept span reaching furthest right is the only candidate container
+  // worth checking, which keeps this linear.
+  let cover: Span | undefined
+  for (const span of spans) {
+    if (cover !== undefined && span.end <= cover.end && cover.score >= span.score) continue
+    kept.push(span)
+    if (cover === undefined || span.end > cover.end) cover = span
+  }
+  return kept
+}

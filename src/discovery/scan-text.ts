@@ -1,0 +1,59 @@
+/**
+ * Runs every detector of a registry over a text and resolves overlapping findings.
+ */
+import { StrongroomError } from '../errors.js'
+import type { DetectorRegistry, Span } from './detector.js'
+
+/** Options for {@link scanText}. */
+export interface ScanTextOptions {
+  /** Spans scoring below this are dropped before overlap resolution. Default 0. */
+  readonly minScore?: number
+}
+
+/**
+ * Every detector's spans, with overlaps resolved: of two overlapping spans the higher
+ * score wins, then the longer, then the earlier. Returned sorted by start offset.
+ *
+ * @example
+ * ```ts
+ * scanText('card 4111 1111 1111 1111', createDefaultRegistry(), { minScore: 0.5 })
+ * // [{ type: 'CREDIT_CARD', start: 5, end: 24, score: 1 }]
+ * ```
+ */
+export function scanText(
+  text: string,
+  registry: DetectorRegistry,
+  options: ScanTextOptions = {},
+): Span[] {
+  const minScore = options.minScore ?? 0
+  if (!(minScore >= 0 && minScore <= 1)) {
+    throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'minScore must be within 0..1')
+  }
+  const candidates: Span[] = []
+  for (const detector of registry.list()) {
+    for (const span of detector.detect(text)) {
+      if (span.score >= minScore && span.end > span.start) candidates.push(span)
+    }
+  }
+  candidates.sort(
+    (a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start,
+  )
+  // Accepted spans are kept sorted by start; they never overlap, so a binary search for the
+  // insertion point finds the only two neighbours that could collide.
+  const accepted: Span[] = []
+  for (const span of candidates) {
+    let lo = 0
+    let hi = accepted.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((accepted[mid]?.start ?? 0) < span.start) lo = mid + 1
+      else hi = mid
+    }
+    const prev = accepted[lo - 1]
+    const next = accepted[lo]
+    if (prev !== undefined && prev.end > span.start) continue
+    if (next !== undefined && next.start < span.end) continue
+    accepted.splice(lo, 0, span)
+  }
+  return accepted
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { BUILTIN_DETECTORS } from '../../src/discovery/default-registry.js'
+
+// Inputs that make backtracking regexes super-linear: long runs of one pattern class,
+// almost-matches repeated, separators that each pattern accepts optionally.
+const SIZE = 100_000
+const fill = (unit: string) => unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE)
+const ADVERSARIAL: Record<string, string> = {
+  letters: fill('a'),
+  digits: fill('1'),
+  hex: fill('a1'),
+  'digit-space': fill('1 '),
+  'digit-dash': fill('1-'),
+  // Leading 4 passes the issuer pre-check, so every group is validated in full.
+  'card-space': fill('4 '),
+  'card-dash': fill('4-'),
+  'digit-dot': fill('1.'),
+  colons: fill('a:'),
+  'double-colon': fill('1::'),
+  'email-ish': fill('a.'),
+  'at-signs': fill('a@'),
+  'dotted-labels': fill('ab.'),
+  'url-ish': fill('http://a'),
+  'plus-digits': fill('+1 '),
+  'iban-ish': fill('GB82 '),
+  'month-ish': fill('March 1'),
+  whitespace: fill(' '),
+}
+
+describe('built-in regexes run in linear time', () => {
+  for (const detector of BUILTIN_DETECTORS) {
+    for (const [name, text] of Object.entries(ADVERSARIAL)) {
+      it(`${detector.id} on 100 KB of ${name} in < 200 ms`, () => {
+        const t0 = performance.now()
+        detector.detect(text)
+        expect(performance.now() - t0).toBeLessThan(200)
+      })
+    }
+  }
+})
