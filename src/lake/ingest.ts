@@ -9,6 +9,13 @@ import { formatDatasetName, parseDatasetName } from '../core/names.js'
 import type { DatasetSchema } from '../core/schema.js'
 import { StrongroomError } from '../errors.js'
 import { encryptStream, fileAad } from '../keys/envelope.js'
+import type { CellValue } from '../core/batch.js'
+import {
+  classifyColumns,
+  type ColumnFinding,
+  type ColumnSample,
+} from '../discovery/classify-columns.js'
+import { createDefaultRegistry } from '../discovery/default-registry.js'
 import { once, prefetch, sha256, tap } from '../lib/streams.js'
 import { throwIfAborted, type LakeContext, type OperationOptions } from './context.js'
 import { objectKeyFor } from './datasets.js'
@@ -46,7 +53,30 @@ export interface IngestResult {
   readonly storedBytes: number
   readonly kekVersion: number
   readonly schema: DatasetSchema
+  /** Detected classification of every column (also recorded in the catalog). */
+  readonly classifications: readonly ColumnFinding[]
   readonly elapsedMs: number
+}
+
+/** Rows sampled per ingest for column classification. */
+const SAMPLE_ROWS = 1000
+
+// Built once: the detectors are stateless.
+const DETECTORS = createDefaultRegistry()
+
+/** The first rows of a plaintext Parquet chunk, column by column. */
+async function sampleColumns(ctx: LakeContext, parquet: Uint8Array): Promise<ColumnSample[]> {
+  let samples: { name: string; values: CellValue[] }[] | undefined
+  for await (const batch of ctx.engine.readBatches(
+    (async function* () {
+      yield await Promise.resolve(parquet)
+    })(),
+    { limit: SAMPLE_ROWS },
+  )) {
+    samples ??= batch.columns.map((c) => ({ name: c.name, values: [] }))
+    batch.values.forEach((col, i) => samples?.[i]?.values.push(...col))
+  }
+  return samples ?? []
 }
 
 /** Infers the input format from a file name. */
@@ -148,6 +178,7 @@ export async function ingest(
   const written: string[] = []
   const newFiles: Omit<FileRecord, 'createdAt'>[] = []
   let schema: DatasetSchema | undefined
+  let samples: ColumnSample[] | undefined
   let rows = 0
   let plaintextBytes = 0
   let storedBytes = 0
@@ -165,6 +196,8 @@ export async function ingest(
     for await (const chunk of prefetch(chunks, 1)) {
       throwIfAborted(options.signal)
       schema ??= chunk.schema
+      // Classification samples the first rows while the plaintext chunk is still in memory.
+      samples ??= await sampleColumns(ctx, chunk.bytes)
       if (
         previous !== undefined &&
         mode !== 'overwrite' &&
@@ -239,10 +272,24 @@ export async function ingest(
       keptFileIds,
       rowCount: rows + (previous !== undefined && mode !== 'overwrite' ? previous.rowCount : 0),
     })
+    const classifications = classifyColumns(samples ?? [], DETECTORS)
+    await ctx.catalog.recordClassifications(
+      ds.id,
+      classifications.map((f) => ({
+        column: f.column,
+        entityType: f.entityType,
+        confidence: Math.round(f.confidence * 1000) / 1000,
+        sensitivity: f.sensitivity,
+        source: 'detected' as const,
+        datasetVersion: committed.version,
+        recordedBy: ctx.principal,
+      })),
+    )
     return {
       dataset: formatDatasetName(ds),
       datasetId: ds.id,
       version: committed.version,
+      classifications,
       rows,
       files: newFiles.length,
       plaintextBytes,

@@ -61,6 +61,16 @@ describe('lake: ingest, versions, read, rotate, gc, doctor', () => {
     expect(show.subjectColumn).toBe('customer_id')
     expect(show.schema.columns.map((c) => c.name)).toContain('email')
     expect(show.currentFiles.every((f) => f.kekVersion === 1)).toBe(true)
+    // Ingest classified every column from a sample of its values.
+    const meta = await lake.metadata('crm.customers')
+    const byColumn = Object.fromEntries(meta.classifications.map((c) => [c.column, c]))
+    expect(Object.keys(byColumn).sort()).toEqual(show.schema.columns.map((c) => c.name).sort())
+    expect(byColumn['email']).toMatchObject({ entityType: 'EMAIL_ADDRESS', source: 'detected' })
+    expect(byColumn['card_number']).toMatchObject({
+      entityType: 'CREDIT_CARD',
+      sensitivity: 'high',
+    })
+    expect(byColumn['customer_id']?.entityType).toBe('NONE')
     expect(show.keys).toEqual([expect.objectContaining({ version: 1, state: 'active' })])
   })
 

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { generateCustomerRows } from '../formats/synthetic.js'
+import { classifyColumns } from './classify-columns.js'
+import { createDefaultRegistry } from './default-registry.js'
+
+describe('classifyColumns', () => {
+  const registry = createDefaultRegistry()
+
+  it('classifies the synthetic customer table by its values', () => {
+    const rows: Record<string, unknown>[] = []
+    for (const r of generateCustomerRows(11)) {
+      rows.push(r as unknown as Record<string, unknown>)
+      if (rows.length === 500) break
+    }
+    const names = Object.keys(rows[0] ?? {})
+    const samples = names.map((name) => ({
+      name,
+      values: rows.map((r) => (r[name] === undefined ? null : String(r[name] as string | number))),
+    }))
+    const found = Object.fromEntries(classifyColumns(samples, registry).map((f) => [f.column, f]))
+    expect(found['email']?.entityType).toBe('EMAIL_ADDRESS')
+    expect(found['card_number']).toMatchObject({ entityType: 'CREDIT_CARD', sensitivity: 'high' })
+    expect(found['date_of_birth']?.entityType).toBe('DATE_TIME')
+    expect(found['customer_id']?.entityType).toBe('NONE')
+    expect(found['email']?.confidence).toBeGreaterThan(0.9)
+  })
+
+  it('meaningless column names do not change the result (values decide)', () => {
+    const samples = [
+      { name: 'c1', values: ['ada@example.test', 'bob@example.test', null, ''] },
+      { name: 'c2', values: ['4111 1111 1111 1111', '5500 0000 0000 0004'] },
+      { name: 'c3', values: ['hello', 'world'] },
+    ]
+    expect(classifyColumns(samples, registry).map((f) => f.entityType)).toEqual([
+      'EMAIL_ADDRESS',
+      'CREDIT_CARD',
+      'NONE',
+    ])
+  })
+
+  it('classifies free text by what it contains, with lower confidence', () => {
+    const notes = Array.from({ length: 10 }, (_, i) =>
+      i % 2 === 0 ? `call me, write to user${i}@example.test please` : 'nothing here',
+    )
+    const [f] = classifyColumns([{ name: 'notes', values: notes }], registry)
+    expect(f?.entityType).toBe('EMAIL_ADDRESS')
+    expect(f?.confidence).toBeLessThan(0.5)
+  })
+})
