@@ -59,6 +59,11 @@ async function main(): Promise<void> {
       `   ${fmt(ing.rows)} rows, ${ing.files} encrypted file(s), ${mib(ing.storedBytes)} stored, ${secs(ingMs)}`,
     )
 
+    const found = ing.classifications.filter((c) => c.entityType !== 'NONE')
+    console.log(
+      `   classified: ${found.map((c) => `${c.column}=${c.entityType} (${c.sensitivity})`).join(', ')}`,
+    )
+
     console.log('4. Listing datasets')
     for (const d of await lake.list())
       console.log(`   ${d.dataset} v${d.currentVersion}: ${fmt(d.rows)} rows, ${d.files} file(s)`)
