@@ -12,8 +12,32 @@
  * `ERR_AUDIT_CONFLICT`, having written nothing.
  */
 import { StrongroomError } from '../../errors.js'
+import {
+  checkSchemaName,
+  createPostgresDatabase,
+  isPgBadData,
+  isPgRace,
+  isPgUnreachable,
+  pgErrorCode,
+  pgErrorDetails,
+  requireOpen,
+} from '../../lib/postgres.js'
+import type { PgClient, PgResult, PostgresDatabase, PostgresRole } from '../../lib/postgres.js'
 import type { AuditCheckpoint, AuditQuery, AuditRecord } from '../audit-event.js'
 import type { AuditStore, ChainHead } from '../audit-store.js'
+import {
+  SCHEMA_VERSION_KEY,
+  checkCheckpointNumber,
+  checkHead,
+  checkMetaKey,
+  checkQuery,
+  checkRange,
+  parseCheckpoint,
+  parseRecord,
+  prepareRecords,
+  serializeCheckpoint,
+  unsupportedVersion,
+} from '../audit-store-rules.js'
 
 /** Options for {@link createPostgresAuditStore}. */
 export interface PostgresAuditStoreOptions {
@@ -31,44 +55,8 @@ export interface PostgresAuditStoreOptions {
   readonly connectTimeoutMs?: number
 }
 
-/** The result shape of the `pg` queries we run. */
-interface PgResult {
-  readonly rows: Record<string, unknown>[]
-  readonly rowCount: number | null
-}
-
-/** The few `pg` client methods we call. */
-interface PgClient {
-  query(text: string, values?: readonly unknown[]): Promise<PgResult>
-  release(destroy?: boolean | Error): void
-}
-
-/** The few `pg` pool methods we call. */
-interface PgPool {
-  connect(): Promise<PgClient>
-  query(text: string, values?: readonly unknown[]): Promise<PgResult>
-  end(): Promise<void>
-  on(event: 'error', listener: (err: Error) => void): unknown
-}
-
-type PgPoolConstructor = new (config: {
-  connectionString: string
-  max: number
-  connectionTimeoutMillis: number
-  options?: string
-}) => PgPool
-
-/** Identifiers we quote into SQL; anything else is refused rather than escaped. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/
-
-/** PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1). */
-const MAX_IDENTIFIER_LENGTH = 63
-
 /** The on-disk format this code writes; a newer schema is refused rather than misread. */
 const SCHEMA_VERSION = 1
-
-/** The `audit_meta` key holding {@link SCHEMA_VERSION}; callers may not overwrite it. */
-const SCHEMA_VERSION_KEY = 'schema_version'
 
 /** Records fetched per query while `read` streams: bounded memory for any range. */
 const READ_PAGE = 1000
@@ -108,17 +96,6 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
 );
 `
 
-/** A record checked and serialized before any lock is taken. */
-interface PreparedRecord {
-  readonly seq: number
-  readonly hash: string
-  readonly time: string
-  readonly principal: string
-  readonly action: string
-  readonly datasets: readonly string[]
-  readonly json: string
-}
-
 /**
  * An {@link AuditStore} in PostgreSQL.
  *
@@ -130,62 +107,24 @@ interface PreparedRecord {
 export class PostgresAuditStore implements AuditStore {
   readonly kind = 'postgres'
   readonly #options: PostgresAuditStoreOptions
-  #pool: PgPool | undefined
+  #db: PostgresDatabase | undefined
 
   /** Prefer {@link createPostgresAuditStore}; fails with `ERR_CONFIG_INVALID` on a bad schema. */
   constructor(options: PostgresAuditStoreOptions) {
-    if (
-      options.schema !== undefined &&
-      (!SCHEMA_NAME.test(options.schema) || options.schema.length > MAX_IDENTIFIER_LENGTH)
-    ) {
-      throw new StrongroomError('ERR_CONFIG_INVALID', 'The audit schema name is not valid.', {
-        hint: 'Use lowercase letters, digits and underscores, starting with a letter or _.',
-      })
-    }
+    checkSchemaName(options.schema, 'audit')
     this.#options = options
   }
 
   async open(): Promise<void> {
-    if (this.#pool !== undefined) return
-    let Pool: PgPoolConstructor
+    if (this.#db !== undefined) return
+    const db = await createPostgresDatabase({
+      ...this.#options,
+      defaultMaxConnections: 4,
+      role: ROLE,
+    })
+    this.#db = db
     try {
-      const mod = await import('pg')
-      Pool = mod.Pool
-    } catch (cause) {
-      throw new StrongroomError('ERR_AUDIT_UNAVAILABLE', 'Cannot load the pg module.', {
-        cause,
-        hint: 'Install the pg package to use a PostgreSQL audit store.',
-      })
-    }
-    const schema = this.#options.schema
-    let pool: PgPool
-    try {
-      pool = new Pool({
-        connectionString: this.#options.connectionString,
-        max: this.#options.maxConnections ?? 4,
-        connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 10_000,
-        // A startup parameter, so every pooled connection has the search_path before its
-        // first query; no window where a query could resolve tables in another schema.
-        ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
-      })
-    } catch (cause) {
-      throw new StrongroomError('ERR_AUDIT_UNAVAILABLE', 'Cannot configure the audit pool.', {
-        cause,
-      })
-    }
-    // An idle pooled connection that dies (server restart) emits 'error' on the pool;
-    // unhandled, that would crash the process. The next query reports it instead.
-    pool.on('error', () => undefined)
-    this.#pool = pool
-    try {
-      await this.#transaction(async (c) => {
-        // Serialize migrations across processes opening the same store at once: two
-        // concurrent CREATE TABLE IF NOT EXISTS can both miss the table and one then fails
-        // on a unique index of pg_type. Released with the transaction.
-        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-          `strongroom.audit.migrate:${schema ?? ''}`,
-        ])
-        if (schema !== undefined) await c.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
+      await db.migrate('strongroom.audit.migrate', async (c) => {
         await c.query(DDL)
         const r = await c.query('SELECT value FROM audit_meta WHERE key = $1', [SCHEMA_VERSION_KEY])
         const found = r.rows[0]?.['value'] as string | undefined
@@ -195,20 +134,19 @@ export class PostgresAuditStore implements AuditStore {
             String(SCHEMA_VERSION),
           ])
         } else if (Number(found) !== SCHEMA_VERSION) {
-          throw unsupportedVersion(found)
+          throw unsupportedVersion(found, SCHEMA_VERSION)
         }
-      }, 'open')
+      })
     } catch (e) {
-      this.#pool = undefined
-      await pool.end().catch(() => undefined)
+      this.#db = undefined
       throw e
     }
   }
 
   async close(): Promise<void> {
-    const pool = this.#pool
-    this.#pool = undefined
-    await pool?.end()
+    const db = this.#db
+    this.#db = undefined
+    await db?.end()
   }
 
   async head(): Promise<ChainHead | undefined> {
@@ -345,62 +283,17 @@ export class PostgresAuditStore implements AuditStore {
     }, 'setMeta')
   }
 
-  #getPool(): PgPool {
-    if (this.#pool === undefined) {
-      throw new StrongroomError(
-        'ERR_AUDIT_UNAVAILABLE',
-        'The PostgreSQL audit store is not open.',
-        {
-          hint: 'Call open() first.',
-        },
-      )
-    }
-    return this.#pool
+  #database(): PostgresDatabase {
+    return requireOpen(this.#db, ROLE)
   }
 
-  async #query(text: string, values: readonly unknown[], operation: string): Promise<PgResult> {
-    const pool = this.#getPool()
-    try {
-      return await pool.query(text, values)
-    } catch (e) {
-      throw mapPgError(e, operation)
-    }
+  #query(text: string, values: readonly unknown[], operation: string): Promise<PgResult> {
+    return this.#database().query(text, values, operation)
   }
 
   /** Runs `fn` between BEGIN and COMMIT on one connection; any throw rolls it all back. */
-  async #transaction<T>(fn: (c: PgClient) => Promise<T>, operation: string): Promise<T> {
-    const pool = this.#getPool()
-    let client: PgClient
-    try {
-      client = await pool.connect()
-    } catch (e) {
-      throw new StrongroomError(
-        'ERR_AUDIT_UNAVAILABLE',
-        'Cannot connect to the PostgreSQL audit store.',
-        {
-          cause: e,
-          hint: 'Check that PostgreSQL is running and the connection string is right.',
-          details: { operation },
-        },
-      )
-    }
-    let broken: Error | undefined
-    try {
-      await client.query('BEGIN')
-      const result = await fn(client)
-      await client.query('COMMIT')
-      return result
-    } catch (e) {
-      try {
-        await client.query('ROLLBACK')
-      } catch (rollbackError) {
-        // The connection is unusable; destroy it rather than return it to the pool.
-        broken = rollbackError instanceof Error ? rollbackError : new Error('rollback failed')
-      }
-      throw mapPgError(e, operation)
-    } finally {
-      client.release(broken ?? false)
-    }
+  #transaction<T>(fn: (c: PgClient) => Promise<T>, operation: string): Promise<T> {
+    return this.#database().transaction(fn, operation)
   }
 }
 
@@ -442,206 +335,13 @@ function toHead(row: Record<string, unknown> | undefined): ChainHead | undefined
   return seq === 0 ? undefined : { seq, hash: String(row['hash']) }
 }
 
-function invalid(message: string, details: Record<string, string | number>): StrongroomError {
-  return new StrongroomError('ERR_AUDIT_INVALID', message, { details })
+/** How the shared PostgreSQL plumbing names and codes this store's failures. */
+const ROLE: PostgresRole = {
+  area: 'audit',
+  name: 'PostgreSQL audit store',
+  unavailableCode: 'ERR_AUDIT_UNAVAILABLE',
+  mapError: mapPgError,
 }
-
-function isSeq(n: unknown): n is number {
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0
-}
-
-/**
- * Checks that `records` continue the sequence after `expectedHead` and carry what the
- * indexes need, and serializes each one. Numbers that JSON cannot carry (NaN, ±Infinity)
- * are refused: they would read back as `null`, and the record's hash would not verify.
- */
-function prepareRecords(
-  records: readonly AuditRecord[],
-  expectedHead: ChainHead | undefined,
-): PreparedRecord[] {
-  if (expectedHead !== undefined && !isSeq(expectedHead.seq)) {
-    throw invalid('The expected audit head has a bad sequence number.', {})
-  }
-  const first = (expectedHead?.seq ?? 0) + 1
-  return records.map((r, i) => {
-    const seq = first + i
-    if (r.seq !== seq) {
-      throw invalid(`Audit record ${String(i)} does not continue the sequence.`, {
-        index: i,
-        expectedSeq: seq,
-      })
-    }
-    if (
-      typeof r.time !== 'string' ||
-      !Number.isFinite(Date.parse(r.time)) ||
-      typeof r.hash !== 'string' ||
-      typeof r.principal !== 'string' ||
-      typeof r.action !== 'string' ||
-      !Array.isArray(r.resources) ||
-      (r.rows !== undefined && !Number.isFinite(r.rows)) ||
-      (r.bytes !== undefined && !Number.isFinite(r.bytes))
-    ) {
-      throw invalid(`Audit record ${String(seq)} is malformed.`, { seq })
-    }
-    return {
-      seq,
-      hash: r.hash,
-      time: r.time,
-      principal: r.principal,
-      action: r.action,
-      datasets: datasetsOf(r),
-      json: JSON.stringify(r),
-    }
-  })
-}
-
-/**
- * The datasets an event names, for the `dataset` filter: the names of its `dataset`
- * resources, each once. Column resources do not count: the event lists its dataset too.
- */
-function datasetsOf(r: AuditRecord): string[] {
-  const out = new Set<string>()
-  for (const res of r.resources) if (res.type === 'dataset') out.add(res.name)
-  return [...out]
-}
-
-/** `ERR_AUDIT_CONFLICT` unless the stored head is the one the appender built on. */
-function checkHead(actual: ChainHead | undefined, expected: ChainHead | undefined): void {
-  // seq 0 is how a caller names the empty chain; its hash carries no meaning.
-  const wanted = expected === undefined || expected.seq === 0 ? undefined : expected
-  if (actual === undefined && wanted === undefined) return
-  if (actual !== undefined && wanted !== undefined) {
-    if (actual.seq === wanted.seq && actual.hash === wanted.hash) return
-  }
-  throw new StrongroomError('ERR_AUDIT_CONFLICT', 'The audit chain head has moved.', {
-    hint: 'Another writer appended first; re-read the head and retry.',
-    details: { expectedSeq: wanted?.seq ?? 0, actualSeq: actual?.seq ?? 0 },
-  })
-}
-
-function checkRange(fromSeq: number, toSeq: number | undefined): void {
-  if (!isSeq(fromSeq) || (toSeq !== undefined && !isSeq(toSeq))) {
-    throw new StrongroomError('ERR_AUDIT_QUERY_INVALID', 'An audit read range is not valid.', {
-      hint: 'Sequence numbers are non-negative integers.',
-    })
-  }
-}
-
-/** A query with its times checked. */
-interface CheckedQuery {
-  readonly principal?: string
-  readonly dataset?: string
-  readonly action?: string
-  readonly since?: Date
-  readonly until?: Date
-  readonly limit?: number
-}
-
-/**
- * Checks a filter. `since` is inclusive and `until` exclusive, so consecutive windows
- * neither overlap nor leave a gap.
- */
-function checkQuery(filter: AuditQuery): CheckedQuery {
-  const bad = (field: string): StrongroomError =>
-    new StrongroomError('ERR_AUDIT_QUERY_INVALID', `The audit filter ${field} is not valid.`, {
-      details: { field },
-    })
-  const since = filter.since?.getTime()
-  const until = filter.until?.getTime()
-  if (since !== undefined && !Number.isFinite(since)) throw bad('since')
-  if (until !== undefined && !Number.isFinite(until)) throw bad('until')
-  if (since !== undefined && until !== undefined && since > until) throw bad('since')
-  if (filter.limit !== undefined && !isSeq(filter.limit)) throw bad('limit')
-  return filter
-}
-
-function serializeCheckpoint(c: AuditCheckpoint): string {
-  if (!isSeq(c.number) || c.number < 1 || !isSeq(c.seq)) {
-    throw invalid('An audit checkpoint has a bad number or sequence.', {})
-  }
-  return JSON.stringify(c)
-}
-
-/** Checkpoints are numbered 1, 2, 3, …: a taken number is a lost race, a gap a bug. */
-function checkCheckpointNumber(number: number, last: number): void {
-  if (number <= last) {
-    throw new StrongroomError(
-      'ERR_AUDIT_CONFLICT',
-      `Audit checkpoint ${String(number)} already exists.`,
-      {
-        hint: 'Another writer added a checkpoint first; re-read the checkpoints and retry.',
-        details: { number, lastNumber: last },
-      },
-    )
-  }
-  if (number !== last + 1) {
-    throw invalid(`Audit checkpoint ${String(number)} skips a number.`, {
-      number,
-      lastNumber: last,
-    })
-  }
-}
-
-function checkMetaKey(key: string): void {
-  if (key === SCHEMA_VERSION_KEY) {
-    throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'This audit meta key is reserved.', {
-      details: { key },
-    })
-  }
-}
-
-function unsupportedVersion(found: string): StrongroomError {
-  return new StrongroomError(
-    'ERR_AUDIT_UNAVAILABLE',
-    'The audit store was written by a newer Strongroom.',
-    {
-      hint: 'Upgrade Strongroom to read this audit store.',
-      details: { supportedVersion: SCHEMA_VERSION, foundVersion: found.slice(0, 16) },
-    },
-  )
-}
-
-/** Parses stored JSON; a row that is not JSON is damage, reported without its content. */
-function parseRecord(json: unknown, seq: number): AuditRecord {
-  try {
-    return JSON.parse(String(json)) as AuditRecord
-  } catch (cause) {
-    throw new StrongroomError('ERR_AUDIT_UNAVAILABLE', `Audit record ${String(seq)} is damaged.`, {
-      cause,
-      hint: 'Run `strongroom audit verify` to find the damage.',
-      details: { seq },
-    })
-  }
-}
-
-function parseCheckpoint(json: unknown, number: number): AuditCheckpoint {
-  try {
-    return JSON.parse(String(json)) as AuditCheckpoint
-  } catch (cause) {
-    throw new StrongroomError(
-      'ERR_AUDIT_UNAVAILABLE',
-      `Audit checkpoint ${String(number)} is damaged.`,
-      { cause, details: { number } },
-    )
-  }
-}
-
-function pgCode(e: unknown): string | undefined {
-  const code = (e as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : undefined
-}
-
-/** Node socket errors that mean the server is unreachable, not that the query was bad. */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-])
 
 /**
  * Maps a pg error to a Strongroom code by SQLSTATE class (PostgreSQL manual, appendix A).
@@ -649,11 +349,11 @@ const NETWORK_CODES = new Set([
  */
 function mapPgError(e: unknown, operation: string): StrongroomError {
   if (e instanceof StrongroomError) return e
-  const code = pgCode(e) ?? ''
-  const details = { operation, ...(code === '' ? {} : { errorCode: code }) }
+  const code = pgErrorCode(e)
+  const details = pgErrorDetails(operation, code)
   // 23505 unique violation: a concurrent writer took the sequence or checkpoint number.
   // 40001 serialization failure, 40P01 deadlock: the transaction lost a race.
-  if (code === '23505' || code === '40001' || code === '40P01') {
+  if (code === '23505' || isPgRace(code)) {
     return new StrongroomError('ERR_AUDIT_CONFLICT', `Audit ${operation} lost a race.`, {
       cause: e,
       hint: 'Another writer changed the audit store at the same time; retry.',
@@ -661,29 +361,22 @@ function mapPgError(e: unknown, operation: string): StrongroomError {
     })
   }
   // Class 23 integrity constraint, 22 data exception (a NUL byte in a principal).
-  if (code.startsWith('23') || code.startsWith('22')) {
+  if (isPgBadData(code)) {
     return new StrongroomError('ERR_AUDIT_INVALID', `Audit ${operation} was given bad data.`, {
       cause: e,
       details,
     })
   }
-  // 08 connection exception, 28 authorization, 3D000 unknown database, 53 insufficient
-  // resources (53100 disk full), 57P0x shutdown, 58 system (I/O) error, XX00x corruption,
-  // 25006 read-only standby, 42P01 / 42501 tables dropped or privileges revoked: the trail
-  // cannot be written, so the operation that needed it must fail closed.
+  // Beyond an unreachable server: 58 system (I/O) error, XX00x corruption, 25006 read-only
+  // standby, 42P01 / 42501 tables dropped or privileges revoked. The trail cannot be
+  // written, so the operation that needed it must fail closed.
   if (
-    NETWORK_CODES.has(code) ||
-    code.startsWith('08') ||
-    code.startsWith('28') ||
-    code.startsWith('53') ||
-    code.startsWith('57P') ||
+    isPgUnreachable(code, e) ||
     code.startsWith('58') ||
     code.startsWith('XX') ||
-    code === '3D000' ||
     code === '25006' ||
     code === '42P01' ||
-    code === '42501' ||
-    /connection|terminat|timeout/i.test(e instanceof Error ? e.message : '')
+    code === '42501'
   ) {
     return new StrongroomError(
       'ERR_AUDIT_UNAVAILABLE',

@@ -14,12 +14,32 @@
  * appender waits (up to `busy_timeout`) and then sees the new head instead of both writing
  * the same sequence numbers.
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs'
-import { dirname } from 'node:path'
-
 import { StrongroomError } from '../../errors.js'
+import {
+  closeQuietly,
+  isSqliteLocked,
+  isSqliteUnavailable,
+  isSqliteUniqueViolation,
+  openSqlite,
+  requireOpen,
+  sqliteErrorCode,
+} from '../../lib/sqlite.js'
+import type { SqliteDatabase, SqliteStatement } from '../../lib/sqlite.js'
 import type { AuditCheckpoint, AuditQuery, AuditRecord } from '../audit-event.js'
 import type { AuditRecordText, AuditStore, ChainHead } from '../audit-store.js'
+import {
+  SCHEMA_VERSION_KEY,
+  checkCheckpointNumber,
+  checkHead,
+  checkMetaKey,
+  checkQuery,
+  checkRange,
+  parseCheckpoint,
+  parseRecord,
+  prepareRecords,
+  serializeCheckpoint,
+  unsupportedVersion,
+} from '../audit-store-rules.js'
 
 /** Options for {@link createSqliteAuditStore}. */
 export interface SqliteAuditStoreOptions {
@@ -29,34 +49,8 @@ export interface SqliteAuditStoreOptions {
   readonly busyTimeoutMs?: number
 }
 
-/** The few better-sqlite3 statement methods we call. */
-interface SqliteStatement {
-  run(...params: unknown[]): { changes: number }
-  get(...params: unknown[]): unknown
-  all(...params: unknown[]): unknown[]
-  /** Rows as arrays of column values rather than objects (better-sqlite3 `raw`). */
-  raw(toggle?: boolean): SqliteStatement
-}
-
-/** The few better-sqlite3 database methods we call. */
-interface SqliteDatabase {
-  prepare(sql: string): SqliteStatement
-  exec(sql: string): unknown
-  pragma(source: string, options?: { simple?: boolean }): unknown
-  close(): unknown
-  readonly inTransaction: boolean
-}
-
-type SqliteDatabaseConstructor = new (
-  path: string,
-  options?: { timeout?: number },
-) => SqliteDatabase
-
 /** The on-disk format this code writes; a newer file is refused rather than misread. */
 const SCHEMA_VERSION = 1
-
-/** The `audit_meta` key holding {@link SCHEMA_VERSION}; callers may not overwrite it. */
-const SCHEMA_VERSION_KEY = 'schema_version'
 
 /** Bytes per database page for a new file (SQLite's default is 4096). */
 const PAGE_SIZE = 16384
@@ -102,17 +96,6 @@ CREATE TABLE IF NOT EXISTS audit_meta (
 );
 `
 
-/** A record checked and serialized before any lock is taken. */
-interface PreparedRecord {
-  readonly seq: number
-  readonly hash: string
-  readonly timeMs: number
-  readonly principal: string
-  readonly action: string
-  readonly datasets: readonly string[]
-  readonly json: string
-}
-
 /**
  * An {@link AuditStore} in a local SQLite database (the embedded default).
  *
@@ -135,31 +118,17 @@ export class SqliteAuditStore implements AuditStore {
 
   async open(): Promise<void> {
     if (this.#db !== undefined) return
-    let Database: SqliteDatabaseConstructor
-    try {
-      // A CommonJS module: Node exposes module.exports as `default`.
-      const mod = (await import('better-sqlite3')) as unknown as { default: unknown }
-      Database = mod.default as SqliteDatabaseConstructor
-    } catch (cause) {
-      throw new StrongroomError('ERR_AUDIT_UNAVAILABLE', 'Cannot load better-sqlite3.', {
-        cause,
-        hint: 'Reinstall Strongroom so its native SQLite module is built for this Node.',
-      })
-    }
     let db: SqliteDatabase | undefined
     try {
-      if (this.#path !== ':memory:') createPrivateFile(this.#path)
-      db = new Database(this.#path, { timeout: this.#busyTimeoutMs })
-      // Pragmas first and outside any transaction: journal_mode cannot change inside one.
-      // page_size only takes effect on a new file, and must come before WAL is enabled.
-      // 16 KiB pages and a 32 MiB page cache (allocated only as used) roughly halve the
-      // B-tree page splits and cache spills of a bulk append across the table and its four
-      // indexes: measured about 85k records/s with the defaults against 105k with these.
-      db.pragma(`page_size = ${String(PAGE_SIZE)}`)
-      db.pragma('journal_mode = WAL')
-      db.pragma('synchronous = FULL')
-      db.pragma(`busy_timeout = ${String(Math.max(0, Math.trunc(this.#busyTimeoutMs)))}`)
-      db.pragma(`cache_size = -${String(CACHE_KIB)}`)
+      db = await openSqlite({
+        path: this.#path,
+        busyTimeoutMs: this.#busyTimeoutMs,
+        // 16 KiB pages and a 32 MiB page cache (allocated only as used) roughly halve the
+        // B-tree page splits and cache spills of a bulk append across the table and its four
+        // indexes: measured about 85k records/s with the defaults against 105k with these.
+        pragmas: [`page_size = ${String(PAGE_SIZE)}`, `cache_size = -${String(CACHE_KIB)}`],
+        unavailableCode: 'ERR_AUDIT_UNAVAILABLE',
+      })
       this.#db = db
       this.#write((d) => {
         d.exec(DDL)
@@ -172,17 +141,13 @@ export class SqliteAuditStore implements AuditStore {
             String(SCHEMA_VERSION),
           )
         } else if (Number(row.value) !== SCHEMA_VERSION) {
-          throw unsupportedVersion(row.value)
+          throw unsupportedVersion(row.value, SCHEMA_VERSION)
         }
       })
     } catch (cause) {
       this.#db = undefined
       this.#statements.clear()
-      try {
-        db?.close()
-      } catch {
-        // Already failing; the original error is the one worth reporting.
-      }
+      closeQuietly(db)
       throw mapSqliteError(cause, 'open')
     }
   }
@@ -264,11 +229,11 @@ export class SqliteAuditStore implements AuditStore {
       }
       if (q.since !== undefined) {
         where.push('e.time >= ?')
-        params.push(q.since)
+        params.push(q.since.getTime())
       }
       if (q.until !== undefined) {
         where.push('e.time < ?')
-        params.push(q.until)
+        params.push(q.until.getTime())
       }
       if (q.dataset !== undefined) {
         where.push('e.seq IN (SELECT seq FROM audit_event_datasets WHERE dataset = ?)')
@@ -339,12 +304,7 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   #database(): SqliteDatabase {
-    if (this.#db === undefined) {
-      throw new StrongroomError('ERR_AUDIT_UNAVAILABLE', 'The SQLite audit store is not open.', {
-        hint: 'Call open() first.',
-      })
-    }
-    return this.#db
+    return requireOpen(this.#db, 'ERR_AUDIT_UNAVAILABLE', 'SQLite audit store')
   }
 
   /** A cached prepared statement: the hot paths run the same few SQL texts. */
@@ -420,222 +380,16 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): Sqlite
 }
 
 /**
- * Creates the database file with mode 0600 before SQLite opens it, so the audit trail is
- * never readable by other users even for an instant (SQLite would create it 0644 under the
- * usual umask). SQLite gives its -wal and -shm files the database file's mode.
- */
-function createPrivateFile(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-  try {
-    closeSync(openSync(path, 'wx', 0o600))
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
-  }
-}
-
-function invalid(message: string, details: Record<string, string | number>): StrongroomError {
-  return new StrongroomError('ERR_AUDIT_INVALID', message, { details })
-}
-
-function isSeq(n: unknown): n is number {
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0
-}
-
-/**
- * Checks that `records` continue the sequence after `expectedHead` and carry what the
- * indexes need, and serializes each one. Numbers that JSON cannot carry (NaN, ±Infinity)
- * are refused: they would read back as `null`, and the record's hash would not verify.
- */
-function prepareRecords(
-  records: readonly AuditRecord[],
-  expectedHead: ChainHead | undefined,
-): PreparedRecord[] {
-  if (expectedHead !== undefined && !isSeq(expectedHead.seq)) {
-    throw invalid('The expected audit head has a bad sequence number.', {})
-  }
-  const first = (expectedHead?.seq ?? 0) + 1
-  return records.map((r, i) => {
-    const seq = first + i
-    if (r.seq !== seq) {
-      throw invalid(`Audit record ${String(i)} does not continue the sequence.`, {
-        index: i,
-        expectedSeq: seq,
-      })
-    }
-    const timeMs = typeof r.time === 'string' ? Date.parse(r.time) : NaN
-    if (
-      !Number.isFinite(timeMs) ||
-      typeof r.hash !== 'string' ||
-      typeof r.principal !== 'string' ||
-      typeof r.action !== 'string' ||
-      !Array.isArray(r.resources) ||
-      (r.rows !== undefined && !Number.isFinite(r.rows)) ||
-      (r.bytes !== undefined && !Number.isFinite(r.bytes))
-    ) {
-      throw invalid(`Audit record ${String(seq)} is malformed.`, { seq })
-    }
-    return {
-      seq,
-      hash: r.hash,
-      timeMs,
-      principal: r.principal,
-      action: r.action,
-      datasets: datasetsOf(r),
-      json: JSON.stringify(r),
-    }
-  })
-}
-
-/**
- * The datasets an event names, for the `dataset` filter: the names of its `dataset`
- * resources, each once. Column resources do not count: the event lists its dataset too.
- */
-function datasetsOf(r: AuditRecord): string[] {
-  const out = new Set<string>()
-  for (const res of r.resources) if (res.type === 'dataset') out.add(res.name)
-  return [...out]
-}
-
-/** `ERR_AUDIT_CONFLICT` unless the stored head is the one the appender built on. */
-function checkHead(actual: ChainHead | undefined, expected: ChainHead | undefined): void {
-  // seq 0 is how a caller names the empty chain; its hash carries no meaning.
-  const wanted = expected === undefined || expected.seq === 0 ? undefined : expected
-  if (actual === undefined && wanted === undefined) return
-  if (actual !== undefined && wanted !== undefined) {
-    if (actual.seq === wanted.seq && actual.hash === wanted.hash) return
-  }
-  throw new StrongroomError('ERR_AUDIT_CONFLICT', 'The audit chain head has moved.', {
-    hint: 'Another writer appended first; re-read the head and retry.',
-    details: { expectedSeq: wanted?.seq ?? 0, actualSeq: actual?.seq ?? 0 },
-  })
-}
-
-function checkRange(fromSeq: number, toSeq: number | undefined): void {
-  if (!isSeq(fromSeq) || (toSeq !== undefined && !isSeq(toSeq))) {
-    throw new StrongroomError('ERR_AUDIT_QUERY_INVALID', 'An audit read range is not valid.', {
-      hint: 'Sequence numbers are non-negative integers.',
-    })
-  }
-}
-
-/** A query with its times as epoch milliseconds, checked. */
-interface CheckedQuery {
-  readonly principal?: string
-  readonly dataset?: string
-  readonly action?: string
-  readonly since?: number
-  readonly until?: number
-  readonly limit?: number
-}
-
-/**
- * Checks a filter. `since` is inclusive and `until` exclusive, so consecutive windows
- * neither overlap nor leave a gap.
- */
-function checkQuery(filter: AuditQuery): CheckedQuery {
-  const bad = (field: string): StrongroomError =>
-    new StrongroomError('ERR_AUDIT_QUERY_INVALID', `The audit filter ${field} is not valid.`, {
-      details: { field },
-    })
-  const since = filter.since?.getTime()
-  const until = filter.until?.getTime()
-  if (since !== undefined && !Number.isFinite(since)) throw bad('since')
-  if (until !== undefined && !Number.isFinite(until)) throw bad('until')
-  if (since !== undefined && until !== undefined && since > until) throw bad('since')
-  if (filter.limit !== undefined && !isSeq(filter.limit)) throw bad('limit')
-  return {
-    ...(filter.principal === undefined ? {} : { principal: filter.principal }),
-    ...(filter.dataset === undefined ? {} : { dataset: filter.dataset }),
-    ...(filter.action === undefined ? {} : { action: filter.action }),
-    ...(since === undefined ? {} : { since }),
-    ...(until === undefined ? {} : { until }),
-    ...(filter.limit === undefined ? {} : { limit: filter.limit }),
-  }
-}
-
-function serializeCheckpoint(c: AuditCheckpoint): string {
-  if (!isSeq(c.number) || c.number < 1 || !isSeq(c.seq)) {
-    throw invalid('An audit checkpoint has a bad number or sequence.', {})
-  }
-  return JSON.stringify(c)
-}
-
-/** Checkpoints are numbered 1, 2, 3, …: a taken number is a lost race, a gap a bug. */
-function checkCheckpointNumber(number: number, last: number): void {
-  if (number <= last) {
-    throw new StrongroomError(
-      'ERR_AUDIT_CONFLICT',
-      `Audit checkpoint ${String(number)} already exists.`,
-      {
-        hint: 'Another writer added a checkpoint first; re-read the checkpoints and retry.',
-        details: { number, lastNumber: last },
-      },
-    )
-  }
-  if (number !== last + 1) {
-    throw invalid(`Audit checkpoint ${String(number)} skips a number.`, {
-      number,
-      lastNumber: last,
-    })
-  }
-}
-
-function checkMetaKey(key: string): void {
-  if (key === SCHEMA_VERSION_KEY) {
-    throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'This audit meta key is reserved.', {
-      details: { key },
-    })
-  }
-}
-
-function unsupportedVersion(found: string): StrongroomError {
-  return new StrongroomError(
-    'ERR_AUDIT_UNAVAILABLE',
-    'The audit store was written by a newer Strongroom.',
-    {
-      hint: 'Upgrade Strongroom to read this audit store.',
-      details: { supportedVersion: SCHEMA_VERSION, foundVersion: found.slice(0, 16) },
-    },
-  )
-}
-
-/** Parses stored JSON; a row that is not JSON is damage, reported without its content. */
-function parseRecord(json: string, seq: number): AuditRecord {
-  try {
-    return JSON.parse(json) as AuditRecord
-  } catch (cause) {
-    throw new StrongroomError('ERR_AUDIT_UNAVAILABLE', `Audit record ${String(seq)} is damaged.`, {
-      cause,
-      hint: 'Run `strongroom audit verify` to find the damage.',
-      details: { seq },
-    })
-  }
-}
-
-function parseCheckpoint(json: string, number: number): AuditCheckpoint {
-  try {
-    return JSON.parse(json) as AuditCheckpoint
-  } catch (cause) {
-    throw new StrongroomError(
-      'ERR_AUDIT_UNAVAILABLE',
-      `Audit checkpoint ${String(number)} is damaged.`,
-      { cause, details: { number } },
-    )
-  }
-}
-
-/**
  * Maps a better-sqlite3 error to a Strongroom code. The message names the operation only,
  * since SQLite's own text may quote values.
  */
 function mapSqliteError(e: unknown, operation: string): StrongroomError {
   if (e instanceof StrongroomError) return e
-  const raw = (e as { code?: unknown } | null)?.code
-  const code = typeof raw === 'string' ? raw : ''
+  const code = sqliteErrorCode(e)
   const details = { operation, ...(code === '' ? {} : { errorCode: code }) }
   // The head check runs under the write lock, so a duplicate key means another writer
   // got in anyway (a second connection that skipped the lock): still a lost race.
-  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
+  if (isSqliteUniqueViolation(code)) {
     return new StrongroomError('ERR_AUDIT_CONFLICT', `Audit ${operation} lost a race.`, {
       cause: e,
       hint: 'Another writer appended first; re-read the head and retry.',
@@ -648,17 +402,16 @@ function mapSqliteError(e: unknown, operation: string): StrongroomError {
       details,
     })
   }
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+  if (isSqliteLocked(code)) {
     return new StrongroomError('ERR_AUDIT_UNAVAILABLE', 'The SQLite audit store is locked.', {
       cause: e,
       hint: 'Another process holds the audit write lock; retry later.',
       details,
     })
   }
-  if (code.startsWith('SQLITE_') || code.startsWith('E')) {
-    // SQLITE_FULL, SQLITE_IOERR_*, SQLITE_CANTOPEN, SQLITE_READONLY_*, SQLITE_CORRUPT and
-    // Node's ENOSPC / EACCES while creating the file: the audit trail cannot be written,
-    // so the operation that needed it must fail closed.
+  if (isSqliteUnavailable(code)) {
+    // SQLITE_CORRUPT included: the audit trail cannot be written, so the operation that
+    // needed it must fail closed.
     return new StrongroomError('ERR_AUDIT_UNAVAILABLE', 'The SQLite audit store is unavailable.', {
       cause: e,
       hint: 'Check free disk space and the permissions of the audit database file.',

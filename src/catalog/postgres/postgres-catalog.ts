@@ -9,6 +9,17 @@
 import { newId } from '../../core/ids.js'
 import { StrongroomError } from '../../errors.js'
 import type { WrappedKey } from '../../keys/key-provider.js'
+import {
+  checkSchemaName,
+  createPostgresDatabase,
+  isPgBadData,
+  isPgRace,
+  isPgUnreachable,
+  pgErrorCode,
+  pgErrorDetails,
+  requireOpen,
+} from '../../lib/postgres.js'
+import type { PgClient, PgResult, PostgresDatabase, PostgresRole } from '../../lib/postgres.js'
 import type {
   Catalog,
   Classification,
@@ -90,39 +101,6 @@ export interface PostgresCatalogOptions {
   readonly connectTimeoutMs?: number
 }
 
-/** The result shape of the `pg` queries we run. */
-interface PgResult {
-  readonly rows: Record<string, unknown>[]
-  readonly rowCount: number | null
-}
-
-/** The few `pg` client methods we call. */
-interface PgClient {
-  query(text: string, values?: readonly unknown[]): Promise<PgResult>
-  release(destroy?: boolean | Error): void
-}
-
-/** The few `pg` pool methods we call. */
-interface PgPool {
-  connect(): Promise<PgClient>
-  query(text: string, values?: readonly unknown[]): Promise<PgResult>
-  end(): Promise<void>
-  on(event: 'error', listener: (err: Error) => void): unknown
-}
-
-type PgPoolConstructor = new (config: {
-  connectionString: string
-  max: number
-  connectionTimeoutMillis: number
-  options?: string
-}) => PgPool
-
-/** Identifiers we quote into SQL; anything else is refused rather than escaped. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/
-
-/** PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1). */
-const MAX_IDENTIFIER_LENGTH = 63
-
 /**
  * A {@link Catalog} stored in PostgreSQL.
  *
@@ -132,61 +110,24 @@ const MAX_IDENTIFIER_LENGTH = 63
 export class PostgresCatalog implements Catalog {
   readonly kind = 'postgres'
   readonly #options: PostgresCatalogOptions
-  #pool: PgPool | undefined
+  #db: PostgresDatabase | undefined
 
   /** Prefer {@link createPostgresCatalog}; fails with `ERR_CONFIG_INVALID` on a bad schema. */
   constructor(options: PostgresCatalogOptions) {
-    if (
-      options.schema !== undefined &&
-      (!SCHEMA_NAME.test(options.schema) || options.schema.length > MAX_IDENTIFIER_LENGTH)
-    ) {
-      throw new StrongroomError('ERR_CONFIG_INVALID', 'The catalog schema name is not valid.', {
-        hint: 'Use lowercase letters, digits and underscores, starting with a letter or _.',
-      })
-    }
+    checkSchemaName(options.schema, 'catalog')
     this.#options = options
   }
 
   async open(): Promise<void> {
-    if (this.#pool !== undefined) return
-    let Pool: PgPoolConstructor
+    if (this.#db !== undefined) return
+    const db = await createPostgresDatabase({
+      ...this.#options,
+      defaultMaxConnections: 10,
+      role: ROLE,
+    })
+    this.#db = db
     try {
-      const mod = await import('pg')
-      Pool = mod.Pool
-    } catch (cause) {
-      throw new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'Cannot load the pg module.', {
-        cause,
-        hint: 'Install the pg package to use a PostgreSQL catalog.',
-      })
-    }
-    const schema = this.#options.schema
-    let pool: PgPool
-    try {
-      pool = new Pool({
-        connectionString: this.#options.connectionString,
-        max: this.#options.maxConnections ?? 10,
-        connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 10_000,
-        // A startup parameter, so every pooled connection has the search_path before its
-        // first query; no window where a query could resolve tables in another schema.
-        ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
-      })
-    } catch (cause) {
-      throw new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'Cannot configure the catalog pool.', {
-        cause,
-      })
-    }
-    // An idle pooled connection that dies (server restart) emits 'error' on the pool;
-    // unhandled, that would crash the process. The next query reports it instead.
-    pool.on('error', () => undefined)
-    this.#pool = pool
-    try {
-      await this.#transaction(async (c) => {
-        // Serialize migrations across processes opening the same catalog at once; the
-        // lock is released with the transaction.
-        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-          `strongroom.catalog.migrate:${schema ?? ''}`,
-        ])
-        if (schema !== undefined) await c.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
+      await db.migrate('strongroom.catalog.migrate', async (c) => {
         await c.query(SCHEMA_MIGRATIONS_DDL.postgres)
         const applied = await c.query('SELECT id FROM schema_migrations')
         for (const m of pendingMigrations(new Set(applied.rows.map((r) => String(r['id']))))) {
@@ -196,18 +137,17 @@ export class PostgresCatalog implements Catalog {
             new Date(),
           ])
         }
-      }, 'open')
+      })
     } catch (e) {
-      this.#pool = undefined
-      await pool.end().catch(() => undefined)
+      this.#db = undefined
       throw e
     }
   }
 
   async close(): Promise<void> {
-    const pool = this.#pool
-    this.#pool = undefined
-    await pool?.end()
+    const db = this.#db
+    this.#db = undefined
+    await db?.end()
   }
 
   async createDataset(input: CreateDatasetInput): Promise<DatasetRecord> {
@@ -232,7 +172,7 @@ export class PostgresCatalog implements Catalog {
         )
       }, 'createDataset')
     } catch (e) {
-      if (pgCode(causeOf(e)) === '23505') throw datasetExists(input.namespace, input.name, e)
+      if (pgErrorCode(causeOf(e)) === '23505') throw datasetExists(input.namespace, input.name, e)
       throw e
     }
     return createdDatasetRecord(input, createdAt)
@@ -537,7 +477,7 @@ export class PostgresCatalog implements Catalog {
         )
       }, 'recordLineage')
     } catch (e) {
-      if (pgCode(causeOf(e)) === '23505') throw lineageEdgeExists(e)
+      if (pgErrorCode(causeOf(e)) === '23505') throw lineageEdgeExists(e)
       throw e
     }
   }
@@ -737,58 +677,17 @@ export class PostgresCatalog implements Catalog {
     return r.rows.map(toDataset)
   }
 
-  #getPool(): PgPool {
-    if (this.#pool === undefined) {
-      throw new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'The PostgreSQL catalog is not open.', {
-        hint: 'Call open() first.',
-      })
-    }
-    return this.#pool
+  #database(): PostgresDatabase {
+    return requireOpen(this.#db, ROLE)
   }
 
-  async #query(text: string, values: readonly unknown[], operation: string): Promise<PgResult> {
-    const pool = this.#getPool()
-    try {
-      return await pool.query(text, values)
-    } catch (e) {
-      throw mapPgError(e, operation)
-    }
+  #query(text: string, values: readonly unknown[], operation: string): Promise<PgResult> {
+    return this.#database().query(text, values, operation)
   }
 
   /** Runs `fn` between BEGIN and COMMIT on one connection; any throw rolls it all back. */
-  async #transaction<T>(fn: (c: PgClient) => Promise<T>, operation: string): Promise<T> {
-    const pool = this.#getPool()
-    let client: PgClient
-    try {
-      client = await pool.connect()
-    } catch (e) {
-      throw new StrongroomError(
-        'ERR_CATALOG_UNAVAILABLE',
-        'Cannot connect to the PostgreSQL catalog.',
-        {
-          cause: e,
-          hint: 'Check that PostgreSQL is running and the connection string is right.',
-          details: { operation },
-        },
-      )
-    }
-    let broken: Error | undefined
-    try {
-      await client.query('BEGIN')
-      const result = await fn(client)
-      await client.query('COMMIT')
-      return result
-    } catch (e) {
-      try {
-        await client.query('ROLLBACK')
-      } catch (rollbackError) {
-        // The connection is unusable; destroy it rather than return it to the pool.
-        broken = rollbackError instanceof Error ? rollbackError : new Error('rollback failed')
-      }
-      throw mapPgError(e, operation)
-    } finally {
-      client.release(broken ?? false)
-    }
+  #transaction<T>(fn: (c: PgClient) => Promise<T>, operation: string): Promise<T> {
+    return this.#database().transaction(fn, operation)
   }
 }
 
@@ -1020,26 +919,17 @@ function toClassifications(
   return out
 }
 
-function pgCode(e: unknown): string | undefined {
-  const code = (e as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : undefined
-}
-
 function causeOf(e: unknown): unknown {
   return e instanceof StrongroomError ? e.cause : e
 }
 
-/** Node socket errors that mean the server is unreachable, not that the query was bad. */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-])
+/** How the shared PostgreSQL plumbing names and codes this catalog's failures. */
+const ROLE: PostgresRole = {
+  area: 'catalog',
+  name: 'PostgreSQL catalog',
+  unavailableCode: 'ERR_CATALOG_UNAVAILABLE',
+  mapError: mapPgError,
+}
 
 /**
  * Maps a pg error to a Strongroom code by SQLSTATE class (PostgreSQL manual, appendix A).
@@ -1047,31 +937,17 @@ const NETWORK_CODES = new Set([
  */
 function mapPgError(e: unknown, operation: string): StrongroomError {
   if (e instanceof StrongroomError) return e
-  const code = pgCode(e) ?? ''
-  const details = { operation, ...(code === '' ? {} : { errorCode: code }) }
-  // 40001 serialization failure, 40P01 deadlock: the transaction lost a race; retry.
-  if (code === '40001' || code === '40P01') {
+  const code = pgErrorCode(e)
+  const details = pgErrorDetails(operation, code)
+  if (isPgRace(code)) {
     return new StrongroomError('ERR_CATALOG_CONFLICT', `Catalog ${operation} lost a race.`, {
       cause: e,
       hint: 'Another writer changed the catalog at the same time; retry.',
       details,
     })
   }
-  // Class 23 integrity constraint violation, 22 data exception (a bad count, a NUL byte).
-  if (code.startsWith('23') || code.startsWith('22')) {
-    return constraintViolated(operation, e, details)
-  }
-  // 08 connection exception, 28 invalid authorization, 3D000 unknown database,
-  // 53 insufficient resources, 57P0x shutdown / cannot connect now.
-  if (
-    NETWORK_CODES.has(code) ||
-    code.startsWith('08') ||
-    code.startsWith('28') ||
-    code.startsWith('53') ||
-    code.startsWith('57P') ||
-    code === '3D000' ||
-    /connection|terminat|timeout/i.test(e instanceof Error ? e.message : '')
-  ) {
+  if (isPgBadData(code)) return constraintViolated(operation, e, details)
+  if (isPgUnreachable(code, e)) {
     return new StrongroomError(
       'ERR_CATALOG_UNAVAILABLE',
       'The PostgreSQL catalog is unavailable.',

@@ -6,12 +6,19 @@
  * `BEGIN IMMEDIATE` takes the write lock up front so another process's writer waits
  * (up to `busy_timeout`) instead of failing half-way with `SQLITE_BUSY` on upgrade.
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs'
-import { dirname } from 'node:path'
-
 import { newId } from '../../core/ids.js'
 import { StrongroomError } from '../../errors.js'
 import type { WrappedKey } from '../../keys/key-provider.js'
+import {
+  closeQuietly,
+  isSqliteLocked,
+  isSqliteUnavailable,
+  isSqliteUniqueViolation,
+  openSqlite,
+  requireOpen,
+  sqliteErrorCode,
+} from '../../lib/sqlite.js'
+import type { SqliteDatabase, SqliteStatement } from '../../lib/sqlite.js'
 import type {
   Catalog,
   Classification,
@@ -84,27 +91,6 @@ export interface SqliteCatalogOptions {
   /** How long a writer waits for another process's write lock, in ms. Default 5000. */
   readonly busyTimeoutMs?: number
 }
-
-/** The few better-sqlite3 statement methods we call. */
-interface SqliteStatement {
-  run(...params: unknown[]): { changes: number }
-  get(...params: unknown[]): unknown
-  all(...params: unknown[]): unknown[]
-}
-
-/** The few better-sqlite3 database methods we call. */
-interface SqliteDatabase {
-  prepare(sql: string): SqliteStatement
-  exec(sql: string): unknown
-  pragma(source: string, options?: { simple?: boolean }): unknown
-  close(): unknown
-  readonly inTransaction: boolean
-}
-
-type SqliteDatabaseConstructor = new (
-  path: string,
-  options?: { timeout?: number },
-) => SqliteDatabase
 
 interface DatasetRow {
   id: string
@@ -199,27 +185,14 @@ export class SqliteCatalog implements Catalog {
 
   async open(): Promise<void> {
     if (this.#db !== undefined) return
-    let Database: SqliteDatabaseConstructor
-    try {
-      // A CommonJS module: Node exposes module.exports as `default`.
-      const mod = (await import('better-sqlite3')) as unknown as { default: unknown }
-      Database = mod.default as SqliteDatabaseConstructor
-    } catch (cause) {
-      throw new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'Cannot load better-sqlite3.', {
-        cause,
-        hint: 'Reinstall Strongroom so its native SQLite module is built for this Node.',
-      })
-    }
     let db: SqliteDatabase | undefined
     try {
-      if (this.#path !== ':memory:') createPrivateFile(this.#path)
-      db = new Database(this.#path, { timeout: this.#busyTimeoutMs })
-      // Pragmas first and outside any transaction: journal_mode cannot change inside one,
-      // and foreign_keys is a no-op inside one.
-      db.pragma('journal_mode = WAL')
-      db.pragma('synchronous = FULL')
-      db.pragma('foreign_keys = ON')
-      db.pragma(`busy_timeout = ${String(Math.max(0, Math.trunc(this.#busyTimeoutMs)))}`)
+      db = await openSqlite({
+        path: this.#path,
+        busyTimeoutMs: this.#busyTimeoutMs,
+        pragmas: ['foreign_keys = ON'],
+        unavailableCode: 'ERR_CATALOG_UNAVAILABLE',
+      })
       this.#db = db
       this.#write((d) => {
         d.exec(SCHEMA_MIGRATIONS_DDL.sqlite)
@@ -235,11 +208,7 @@ export class SqliteCatalog implements Catalog {
     } catch (cause) {
       this.#db = undefined
       this.#statements.clear()
-      try {
-        db?.close()
-      } catch {
-        // Already failing; the original error is the one worth reporting.
-      }
+      closeQuietly(db)
       throw mapSqliteError(cause, 'open')
     }
   }
@@ -785,12 +754,7 @@ export class SqliteCatalog implements Catalog {
   }
 
   #database(): SqliteDatabase {
-    if (this.#db === undefined) {
-      throw new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'The SQLite catalog is not open.', {
-        hint: 'Call open() first.',
-      })
-    }
-    return this.#db
+    return requireOpen(this.#db, 'ERR_CATALOG_UNAVAILABLE', 'SQLite catalog')
   }
 
   /** A cached prepared statement: the hot paths run the same few SQL texts. */
@@ -844,20 +808,6 @@ export class SqliteCatalog implements Catalog {
  */
 export function createSqliteCatalog(options: SqliteCatalogOptions): SqliteCatalog {
   return new SqliteCatalog(options)
-}
-
-/**
- * Creates the database file with mode 0600 before SQLite opens it, so the catalog is never
- * readable by other users even for an instant (SQLite would create it with 0644 under the
- * usual umask). SQLite gives its -wal and -shm files the database file's mode.
- */
-function createPrivateFile(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-  try {
-    closeSync(openSync(path, 'wx', 0o600))
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
-  }
 }
 
 function toBytes(value: Uint8Array): Uint8Array {
@@ -996,8 +946,7 @@ function groupFileIds(
 }
 
 function isUniqueViolation(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  return isSqliteUniqueViolation(sqliteErrorCode(e))
 }
 
 /**
@@ -1007,8 +956,7 @@ function isUniqueViolation(e: unknown): boolean {
  */
 function mapSqliteError(e: unknown, operation: string): StrongroomError {
   if (e instanceof StrongroomError) return e
-  const raw = (e as { code?: unknown } | null)?.code
-  const code = typeof raw === 'string' ? raw : ''
+  const code = sqliteErrorCode(e)
   if (code.startsWith('SQLITE_CONSTRAINT')) {
     return constraintViolated(operation, e, { operation, sqliteCode: code })
   }
@@ -1018,14 +966,14 @@ function mapSqliteError(e: unknown, operation: string): StrongroomError {
       details: { operation, sqliteCode: code },
     })
   }
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+  if (isSqliteLocked(code)) {
     return new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'The SQLite catalog is locked.', {
       cause: e,
       hint: 'Another process holds the catalog write lock; retry later.',
       details: { operation, sqliteCode: code },
     })
   }
-  if (code.startsWith('SQLITE_') || code.startsWith('E')) {
+  if (isSqliteUnavailable(code)) {
     // Open, I/O, disk-full and permission failures: the catalog cannot be used right now.
     return new StrongroomError('ERR_CATALOG_UNAVAILABLE', 'The SQLite catalog is unavailable.', {
       cause: e,
