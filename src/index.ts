@@ -8,7 +8,9 @@
  * await lake.ingest('customers.csv', { dataset: 'crm.customers' })
  * ```
  */
-export { createStrongroom, initStrongroom, Strongroom } from './strongroom.js'
+export { createStrongroom, initStrongroom, scanFile, Strongroom } from './strongroom.js'
+export type { ScanReport } from './lake/scan.js'
+export type { ColumnFinding } from './discovery/classify-columns.js'
 export type { StrongroomOptions, InitOptions } from './strongroom.js'
 export { StrongroomError, isStrongroomError, ERROR_CODES } from './errors.js'
 export type { ErrorCode, ErrorIssue, StrongroomErrorOptions } from './errors.js'

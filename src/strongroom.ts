@@ -46,8 +46,9 @@ import {
   type DatasetSummary,
   type VersionSummary,
 } from './lake/describe.js'
-import { ingest, type IngestOptions, type IngestResult } from './lake/ingest.js'
+import { ingest, type IngestFormat, type IngestOptions, type IngestResult } from './lake/ingest.js'
 import { KeyManager } from './lake/key-manager.js'
+import { scanDataset, scanFile as scanFileWith, type ScanReport } from './lake/scan.js'
 import {
   classificationHistory,
   classify,
@@ -572,6 +573,17 @@ export class Strongroom {
     )
   }
 
+  /** Classifies the columns of a dataset from a sample of its rows (default 1,000). */
+  scan(dataset: string, options: { sample?: number } = {}): Promise<ScanReport> {
+    const ctx = this.#ctx
+    return audited(
+      ctx,
+      { action: 'dataset.scan', resources: [datasetResource(dataset)] },
+      () => scanDataset(ctx, dataset, options),
+      (r) => ({ rows: r.rowsSampled }),
+    )
+  }
+
   /** Datasets by name or description text, owner, tag, classification or sensitivity. */
   search(query: SearchQuery): Promise<SearchHit[]> {
     const ctx = this.#ctx
@@ -689,6 +701,28 @@ export class Strongroom {
     await this.#auditLog.close()
     await this.#auditStore.close()
     await this.#ctx.keyProvider.close()
+  }
+}
+
+/**
+ * Classifies the columns of a CSV, JSONL or Parquet file without ingesting it and without
+ * a lake: the file is converted in memory and a sample of rows is scanned.
+ */
+export async function scanFile(
+  path: string,
+  options: { format?: IngestFormat; sample?: number; scratchDir?: string } = {},
+): Promise<ScanReport> {
+  const engine = await createDuckDbEngine({
+    scratchDir: options.scratchDir ?? '/dev/shm',
+    threads: 1,
+  })
+  try {
+    return await scanFileWith(engine, path, {
+      ...(options.format === undefined ? {} : { format: options.format }),
+      ...(options.sample === undefined ? {} : { sample: options.sample }),
+    })
+  } finally {
+    await engine.close()
   }
 }
 

@@ -29,6 +29,8 @@ export interface ColumnFinding {
   readonly sensitivity: Sensitivity
   /** How many non-empty values were sampled. */
   readonly sampled: number
+  /** Up to five sample row numbers (0-based) where the entity was found; never values. */
+  readonly rows: readonly number[]
 }
 
 // Identifiers that open accounts or identify a person on their own are high; contact
@@ -76,8 +78,9 @@ export function classifyColumns(
   return samples.map((sample) => {
     const whole = new Map<string, number>()
     const contains = new Map<string, number>()
+    const where = new Map<string, number[]>()
     let sampled = 0
-    for (const v of sample.values) {
+    for (const [row, v] of sample.values.entries()) {
       const text = asText(v)
       if (text === undefined) continue
       sampled += 1
@@ -88,6 +91,9 @@ export function classifyColumns(
         seen.add(s.type)
         const target = (s.end - s.start) / text.length >= WHOLE_VALUE ? whole : contains
         target.set(s.type, (target.get(s.type) ?? 0) + 1)
+        const rows = where.get(s.type) ?? []
+        if (rows.length < 5) rows.push(row)
+        where.set(s.type, rows)
       }
     }
     const best = (m: Map<string, number>): [string, number] | undefined =>
@@ -102,6 +108,7 @@ export function classifyColumns(
         confidence: share,
         sensitivity: sensitivityOf(w[0]),
         sampled,
+        rows: where.get(w[0]) ?? [],
       }
     }
     const c = best(contains)
@@ -114,6 +121,7 @@ export function classifyColumns(
         confidence: Math.min(1, share) * CONTAINS_FACTOR,
         sensitivity: sensitivityOf(c[0]),
         sampled,
+        rows: where.get(c[0]) ?? [],
       }
     }
     return {
@@ -123,6 +131,7 @@ export function classifyColumns(
       confidence: sampled > 0 ? 1 : 0,
       sensitivity: 'none',
       sampled,
+      rows: [],
     }
   })
 }
