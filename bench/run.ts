@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- NAME`: runs one benchmark (`encrypt`, `ingest`, `read`, `memory`, `audit`), or all with
+ * `npm run bench -- NAME`: runs one benchmark (`encrypt`, `ingest`, `read`, `memory`, `audit`, `discovery`), or all with
  * no name. Each prints its figures and, last, one JSON line
  * `{"name","value","baseline","ratio","goal",…}` with the baseline measured in the same run.
  */
@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<void>> = {
   read: async () => (await import('./read.js')).run(),
   memory: async () => (await import('./memory.js')).run(),
   audit: async () => (await import('./audit.js')).run(),
+  discovery: async () => (await import('./discovery.js')).run(),
 }
 
 const names = process.argv.slice(2).filter((a) => a !== '--')

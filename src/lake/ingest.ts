@@ -38,6 +38,8 @@ export interface IngestOptions extends OperationOptions {
   readonly subjectColumn?: string
   /** Read every column as text instead of inferring types. */
   readonly allVarchar?: boolean
+  /** Classify every column from a sample (default true). */
+  readonly classify?: boolean
 }
 
 /** What an ingest committed. */
@@ -197,7 +199,7 @@ export async function ingest(
       throwIfAborted(options.signal)
       schema ??= chunk.schema
       // Classification samples the first rows while the plaintext chunk is still in memory.
-      samples ??= await sampleColumns(ctx, chunk.bytes)
+      if (options.classify !== false) samples ??= await sampleColumns(ctx, chunk.bytes)
       if (
         previous !== undefined &&
         mode !== 'overwrite' &&
