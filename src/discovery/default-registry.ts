@@ -12,11 +12,37 @@ import { emailDetector } from './detectors/email.js'
 import { ibanDetector } from './detectors/iban.js'
 import { ipv4Detector, ipv6Detector } from './detectors/ip-address.js'
 import { macAddressDetector } from './detectors/mac-address.js'
-import { intlPhoneDetector, nanpPhoneDetector } from './detectors/phone-number.js'
+import {
+  intlPhoneDetector,
+  nanpPhoneDetector,
+  nationalPhoneDetector,
+} from './detectors/phone-number.js'
 import { ukNhsDetector } from './detectors/uk-nhs.js'
 import { urlDetector } from './detectors/url.js'
 import { usSsnDetector } from './detectors/us-ssn.js'
 import { vinDetector } from './detectors/vin.js'
+import { auAbnDetector } from './detectors/au-abn.js'
+import { auMedicareDetector } from './detectors/au-medicare.js'
+import { auTfnDetector } from './detectors/au-tfn.js'
+import { awsAccessKeyDetector } from './detectors/aws-access-key.js'
+import { caSinDetector } from './detectors/ca-sin.js'
+import { cryptoDetector } from './detectors/crypto.js'
+import { deTaxIdDetector } from './detectors/de-tax-id.js'
+import { deaDetector } from './detectors/dea.js'
+import { esNieDetector } from './detectors/es-nie.js'
+import { esNifDetector } from './detectors/es-nif.js'
+import { frNirDetector } from './detectors/fr-nir.js'
+import { inAadhaarDetector } from './detectors/in-aadhaar.js'
+import { inPanDetector } from './detectors/in-pan.js'
+import { itFiscalCodeDetector } from './detectors/it-fiscal-code.js'
+import { jwtDetector } from './detectors/jwt.js'
+import { npiDetector } from './detectors/npi.js'
+import { passwordDetector } from './detectors/password.js'
+import { privateKeyDetector } from './detectors/private-key.js'
+import { sgNricFinDetector } from './detectors/sg-nric-fin.js'
+import { ukNinoDetector } from './detectors/uk-nino.js'
+import { usItinDetector } from './detectors/us-itin.js'
+import { usPassportDetector } from './detectors/us-passport.js'
 
 /** Every built-in detector, in a stable order. */
 export const BUILTIN_DETECTORS: readonly Detector[] = [
@@ -31,10 +57,33 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   domainNameDetector,
   nanpPhoneDetector,
   intlPhoneDetector,
+  nationalPhoneDetector,
   dateTimeDetector,
   ukNhsDetector,
   abaRoutingDetector,
   vinDetector,
+  usItinDetector,
+  usPassportDetector,
+  npiDetector,
+  deaDetector,
+  ukNinoDetector,
+  caSinDetector,
+  esNifDetector,
+  esNieDetector,
+  itFiscalCodeDetector,
+  deTaxIdDetector,
+  frNirDetector,
+  inAadhaarDetector,
+  inPanDetector,
+  auTfnDetector,
+  auAbnDetector,
+  auMedicareDetector,
+  sgNricFinDetector,
+  cryptoDetector,
+  awsAccessKeyDetector,
+  privateKeyDetector,
+  jwtDetector,
+  passwordDetector,
 ]
 
 /**

@@ -17,6 +17,11 @@ export interface Span {
   readonly end: number
   /** Confidence in 0..1; see `docs/entities.md` for how each detector scores. */
   readonly score: number
+  /**
+   * True when the value is a published test value (a scheme's test card number, AWS's
+   * documentation key): real-looking but not sensitive, so it is scored low.
+   */
+  readonly testValue?: boolean
 }
 
 /** Finds values of one entity type in free text. Must be pure and linear-time. */

@@ -25,6 +25,21 @@ const ADVERSARIAL: Record<string, string> = {
   'iban-ish': fill('GB82 '),
   'month-ish': fill('March 1'),
   whitespace: fill(' '),
+  'digit-pairs': fill('11 '),
+  'zero-groups': fill('042 '),
+  'paren-groups': fill('(11) 4706-'),
+  // Credential and wallet shapes: unterminated PEM blocks, JWT prefixes, repeated keys.
+  'pem-begin': fill('-----BEGIN RSA PRIVATE KEY-----\nMIIB'),
+  'pem-body': '-----BEGIN PRIVATE KEY-----' + fill('QUJD\n'),
+  'jwt-ish': fill('eyJhbGci.'),
+  'jwt-parts': fill('eyJ'),
+  'password-keys': fill('password='),
+  'aws-ish': fill('AKIA'),
+  'base58-ish': fill('1Bv'),
+  'bech32-ish': fill('bc1q'),
+  'hex-0x': fill('0x0'),
+  'upper-digits': fill('AB12'),
+  'letter-digits': fill('S1234567'),
 }
 
 describe('built-in regexes run in linear time', () => {

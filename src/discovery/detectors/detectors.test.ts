@@ -9,7 +9,12 @@ import { ibanDetector, ibanValid } from './iban.js'
 import { ipv4Detector, ipv6Detector } from './ip-address.js'
 import { macAddressDetector } from './mac-address.js'
 import { hasContext } from './pattern-detector.js'
-import { intlPhoneDetector, nanpPhoneDetector } from './phone-number.js'
+import {
+  intlPhoneDetector,
+  nanpPhoneDetector,
+  nationalPhoneDetector,
+  nationalPhoneValid,
+} from './phone-number.js'
 import { ukNhsDetector, nhsValid } from './uk-nhs.js'
 import { urlDetector } from './url.js'
 import { ssnValid, usSsnDetector } from './us-ssn.js'
@@ -68,8 +73,8 @@ describe('credit card', () => {
     ])
   })
   it('scores 0.8, 1.0 with context', () => {
-    expect(score(creditCardDetector, 'n 4111111111111111')).toBe(0.8)
-    expect(score(creditCardDetector, 'my card 4111111111111111')).toBe(1)
+    expect(score(creditCardDetector, 'n 4539578763621486')).toBe(0.8)
+    expect(score(creditCardDetector, 'my card 4539578763621486')).toBe(1)
   })
 })
 
@@ -212,7 +217,24 @@ describe('phone numbers', () => {
     expect(found(nanpPhoneDetector, '212-555-0134-fax')).toEqual(['212-555-0134'])
     expect(found(nanpPhoneDetector, '212-555-0134-5')).toEqual([])
   })
+  it.each(['042 078 6381', '0487 23 46 71', '(11) 4706-6184', '020 7946 0958'])(
+    'finds national %s',
+    (v) => expect(found(nationalPhoneDetector, `call ${v} now`)).toEqual([v]),
+  )
+  it.each([
+    '4111 1111 1111 1111', // card number: groups continue past any phone-sized prefix
+    'GB82 WEST 1234 5698 7654 32',
+    '1234 042 078 6381', // inside a longer digit run
+    '11 11 11 11',
+    '12 34',
+  ])('rejects national %s', (v) => expect(found(nationalPhoneDetector, `ref ${v} now`)).toEqual([]))
+  it('validates national numbers against numbering plans', () => {
+    expect(nationalPhoneValid('020 7946 0958')).toBe(true)
+    expect(nationalPhoneValid('099 9999 9999 99')).toBe(false)
+  })
   it('raises the score with context', () => {
+    expect(score(nationalPhoneDetector, 'x 042 078 6381')).toBe(0.4)
+    expect(score(nationalPhoneDetector, 'tel 042 078 6381')).toBeCloseTo(0.7)
     expect(score(nanpPhoneDetector, 'x 212-555-0134')).toBe(0.5)
     expect(score(nanpPhoneDetector, 'phone 212-555-0134')).toBeCloseTo(0.8)
   })

@@ -16,6 +16,8 @@ export interface Refined {
   readonly end: number
   /** Overrides `baseScore` for this match. */
   readonly score?: number
+  /** A published test value: `score` (or `baseScore`) is kept, context never raises it. */
+  readonly testValue?: boolean
 }
 
 /** Options for {@link createPatternDetector}. */
@@ -85,10 +87,15 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
           const refined: Refined =
             verdict === true ? { start: m.index, end: m.index + m[0].length } : verdict
           const base = refined.score ?? baseScore
-          const score = hasContext(text, refined.start, refined.end, words)
-            ? Math.min(1, base + boost)
-            : base
-          spans.push({ type: entityType, start: refined.start, end: refined.end, score })
+          if (refined.testValue === true) {
+            const { start, end } = refined
+            spans.push({ type: entityType, start, end, score: base, testValue: true })
+          } else {
+            const score = hasContext(text, refined.start, refined.end, words)
+              ? Math.min(1, base + boost)
+              : base
+            spans.push({ type: entityType, start: refined.start, end: refined.end, score })
+          }
           // Resume after the accepted value, which may be shorter than the greedy match.
           if (refined.end > m.index) re.lastIndex = refined.end
         }
