@@ -33,6 +33,7 @@ import { exportAudit, type ExportAuditResult } from './audit/export.js'
 import { loadOrCreateSigningKey, type AuditSigner } from './audit/signing-key.js'
 import { verifyAuditStore, type VerifyResult } from './audit/verify.js'
 import { newId } from './core/ids.js'
+import { isDatasetName } from './core/names.js'
 import { createHttpLineageEmitter, createNoopLineageEmitter } from './lineage/emitter.js'
 import { runEventsFromEdges } from './lineage/openlineage.js'
 import { lineageGraph, type LineageGraph, type LineageGraphOptions } from './lineage/graph.js'
@@ -91,7 +92,7 @@ function metadataResources(dataset: string, column?: string): AuditResource[] {
 
 function datasetOrFile(name: string): AuditResource {
   // Lineage can be asked about a file path; the resource then names the lake, not the path.
-  return /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/.test(name) ? datasetResource(name) : LAKE
+  return isDatasetName(name) ? datasetResource(name) : LAKE
 }
 
 function checkAuditQuery(filter: AuditQuery): void {

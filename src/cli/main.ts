@@ -10,6 +10,7 @@ import { resolve } from 'node:path'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import type { AuditRecord } from '../audit/audit-event.js'
 import type { Classification } from '../catalog/catalog.js'
+import { isDatasetName } from '../core/names.js'
 import { StrongroomError } from '../errors.js'
 import { renderLineageDot, renderLineageJson, renderLineageTree } from '../lineage/graph.js'
 import type { IngestFormat, IngestMode } from '../lake/ingest.js'
@@ -448,7 +449,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           return
         }
         const sample = opts.sample === undefined ? {} : { sample: opts.sample }
-        const isDataset = /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/.test(source) && !existsSync(source)
+        const isDataset = isDatasetName(source) && !existsSync(source)
         const r = isDataset
           ? await withLake((lake) => lake.scan(source, sample))
           : await scanFile(source, {
@@ -730,7 +731,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
             : opts.downstream === true && opts.upstream !== true
               ? 'downstream'
               : 'both'
-        const target = /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/.test(name) ? name : resolve(name)
+        const target = isDatasetName(name) ? name : resolve(name)
         const graph = await withLake((lake) =>
           lake.lineage(target, { direction, columns: opts.columns === true }),
         )

@@ -39,6 +39,12 @@ export function parseDatasetName(qualified: string): DatasetName {
   return { namespace, name }
 }
 
+/** True when `s` is a valid `namespace.name` (without throwing). */
+export function isDatasetName(s: string): boolean {
+  const parts = s.split('.')
+  return parts.length === 2 && parts.every((p) => PART.test(p))
+}
+
 /** Formats a dataset name as `namespace.name`. */
 export function formatDatasetName(n: DatasetName): string {
   return `${n.namespace}.${n.name}`

@@ -4,12 +4,11 @@
  * covers most of its sampled values, and a column whose values merely *contain* personal
  * data (free text) is classified by what it contains, with lower confidence.
  */
+import type { Sensitivity } from '../catalog/catalog.js'
 import type { CellValue } from '../core/batch.js'
 import type { DetectorRegistry } from './detector.js'
 import { scanText } from './scan-text.js'
 
-/** Sensitivity of an entity type, as the catalog records it. */
-export type Sensitivity = 'none' | 'low' | 'medium' | 'high'
 
 /** The sampled values of one column. */
 export interface ColumnSample {

@@ -6,7 +6,7 @@ import type { KeyProvider } from '../keys/key-provider.js'
 import type { ObjectStore } from '../storage/object-store.js'
 import type { KeyManager } from './key-manager.js'
 import type { LineageSink } from './lineage-hooks.js'
-import { StrongroomError } from '../errors.js'
+import { throwIfAborted as abortIf } from '../lib/abort.js'
 
 /**
  * Where operations report audit events. `record` resolves once the event is durable and
@@ -54,7 +54,5 @@ export interface OperationOptions {
 
 /** Throws `ERR_OPERATION_ABORTED` when the signal has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted === true) {
-    throw new StrongroomError('ERR_OPERATION_ABORTED', 'Operation aborted; nothing was committed')
-  }
+  abortIf(signal, 'Operation aborted; nothing was committed')
 }

@@ -9,16 +9,11 @@ import { formatDatasetName, parseDatasetName } from '../core/names.js'
 import type { DatasetSchema } from '../core/schema.js'
 import { StrongroomError } from '../errors.js'
 import { encryptStream, fileAad } from '../keys/envelope.js'
-import type { CellValue } from '../core/batch.js'
-import {
-  classifyColumns,
-  type ColumnFinding,
-  type ColumnSample,
-} from '../discovery/classify-columns.js'
-import { createDefaultRegistry } from '../discovery/default-registry.js'
+import type { ColumnFinding } from '../discovery/classify-columns.js'
 import { once, prefetch, sha256, tap } from '../lib/streams.js'
 import { throwIfAborted, type LakeContext, type OperationOptions } from './context.js'
 import { objectKeyFor } from './datasets.js'
+import { classifySamples, sampleParquet, type Samples } from './sampling.js'
 
 /** Input formats ingest reads. */
 export type IngestFormat = 'csv' | 'jsonl' | 'parquet'
@@ -58,27 +53,6 @@ export interface IngestResult {
   /** Detected classification of every column (also recorded in the catalog). */
   readonly classifications: readonly ColumnFinding[]
   readonly elapsedMs: number
-}
-
-/** Rows sampled per ingest for column classification. */
-const SAMPLE_ROWS = 1000
-
-// Built once: the detectors are stateless.
-const DETECTORS = createDefaultRegistry()
-
-/** The first rows of a plaintext Parquet chunk, column by column. */
-async function sampleColumns(ctx: LakeContext, parquet: Uint8Array): Promise<ColumnSample[]> {
-  let samples: { name: string; values: CellValue[] }[] | undefined
-  for await (const batch of ctx.engine.readBatches(
-    (async function* () {
-      yield await Promise.resolve(parquet)
-    })(),
-    { limit: SAMPLE_ROWS },
-  )) {
-    samples ??= batch.columns.map((c) => ({ name: c.name, values: [] }))
-    batch.values.forEach((col, i) => samples?.[i]?.values.push(...col))
-  }
-  return samples ?? []
 }
 
 /** Infers the input format from a file name. */
@@ -180,7 +154,7 @@ export async function ingest(
   const written: string[] = []
   const newFiles: Omit<FileRecord, 'createdAt'>[] = []
   let schema: DatasetSchema | undefined
-  let samples: ColumnSample[] | undefined
+  let samples: Samples | undefined
   let rows = 0
   let plaintextBytes = 0
   let storedBytes = 0
@@ -199,7 +173,8 @@ export async function ingest(
       throwIfAborted(options.signal)
       schema ??= chunk.schema
       // Classification samples the first rows while the plaintext chunk is still in memory.
-      if (options.classify !== false) samples ??= await sampleColumns(ctx, chunk.bytes)
+      if (options.classify !== false)
+        samples ??= await sampleParquet(ctx.engine, chunk.bytes, undefined)
       if (
         previous !== undefined &&
         mode !== 'overwrite' &&
@@ -274,7 +249,7 @@ export async function ingest(
       keptFileIds,
       rowCount: rows + (previous !== undefined && mode !== 'overwrite' ? previous.rowCount : 0),
     })
-    const classifications = classifyColumns(samples ?? [], DETECTORS)
+    const classifications = classifySamples(samples)
     await ctx.catalog.recordClassifications(
       ds.id,
       classifications.map((f) => ({

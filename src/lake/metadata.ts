@@ -2,14 +2,11 @@
  * Catalog metadata a privacy officer curates: descriptions, tags, manual classifications
  * (which outrank detected ones until replaced), their history, and search.
  */
-import type { Classification, DatasetRecord } from '../catalog/catalog.js'
+import type { Classification, DatasetRecord, Sensitivity } from '../catalog/catalog.js'
 import { formatDatasetName } from '../core/names.js'
 import { StrongroomError } from '../errors.js'
 import type { LakeContext } from './context.js'
 import { requireDataset, requireVersion } from './datasets.js'
-
-/** Sensitivity levels, least to most sensitive. */
-export type Sensitivity = 'none' | 'low' | 'medium' | 'high'
 
 /** A manual classification of one column. */
 export interface ClassifyOptions {

@@ -3,18 +3,20 @@
  * sample of rows. Values stay in memory; the report names columns, types, shares and row
  * numbers only.
  */
-import type { CellValue } from '../core/batch.js'
-import {
-  classifyColumns,
-  type ColumnFinding,
-  type ColumnSample,
-} from '../discovery/classify-columns.js'
-import { createDefaultRegistry } from '../discovery/default-registry.js'
+import type { ColumnFinding } from '../discovery/classify-columns.js'
 import type { DuckDbEngine } from '../formats/duckdb-engine.js'
 import type { LakeContext } from './context.js'
 import type { IngestFormat } from './ingest.js'
 import { inferFormat } from './ingest.js'
 import { readBatches } from './read.js'
+import {
+  SAMPLE_ROWS,
+  addBatch,
+  classifySamples,
+  sampleParquet,
+  sampledRows,
+  type Samples,
+} from './sampling.js'
 
 /** A scan report. */
 export interface ScanReport {
@@ -23,20 +25,8 @@ export interface ScanReport {
   readonly columns: readonly ColumnFinding[]
 }
 
-const DETECTORS = createDefaultRegistry()
-
-function addBatch(
-  samples: { name: string; values: CellValue[] }[] | undefined,
-  batch: { columns: readonly { name: string }[]; values: readonly (readonly CellValue[])[] },
-): { name: string; values: CellValue[] }[] {
-  const s = samples ?? batch.columns.map((c) => ({ name: c.name, values: [] as CellValue[] }))
-  batch.values.forEach((col, i) => s[i]?.values.push(...col))
-  return s
-}
-
-function report(source: string, samples: ColumnSample[] | undefined): ScanReport {
-  const columns = classifyColumns(samples ?? [], DETECTORS)
-  return { source, rowsSampled: samples?.[0]?.values.length ?? 0, columns }
+function report(source: string, samples: Samples | undefined): ScanReport {
+  return { source, rowsSampled: sampledRows(samples), columns: classifySamples(samples) }
 }
 
 /** Scans a CSV, JSONL or Parquet file: converts the first chunk in memory and samples it. */
@@ -46,19 +36,12 @@ export async function scanFile(
   options: { format?: IngestFormat; sample?: number } = {},
 ): Promise<ScanReport> {
   const format = options.format ?? inferFormat(path)
-  const limit = options.sample ?? 1000
-  let samples: { name: string; values: CellValue[] }[] | undefined
+  const limit = options.sample ?? SAMPLE_ROWS
+  let samples: Samples | undefined
   for await (const chunk of engine.convertToParquet({ path, format })) {
-    const bytes = chunk.bytes
-    for await (const batch of engine.readBatches(
-      (async function* () {
-        yield await Promise.resolve(bytes)
-      })(),
-      { limit: limit - (samples?.[0]?.values.length ?? 0) },
-    ))
-      samples = addBatch(samples, batch)
-    bytes.fill(0)
-    if ((samples?.[0]?.values.length ?? 0) >= limit) break
+    samples = await sampleParquet(engine, chunk.bytes, samples, limit)
+    chunk.bytes.fill(0)
+    if (sampledRows(samples) >= limit) break
   }
   return report(path, samples)
 }
@@ -69,8 +52,8 @@ export async function scanDataset(
   dataset: string,
   options: { sample?: number } = {},
 ): Promise<ScanReport> {
-  let samples: { name: string; values: CellValue[] }[] | undefined
-  for await (const batch of readBatches(ctx, dataset, { limit: options.sample ?? 1000 }))
+  let samples: Samples | undefined
+  for await (const batch of readBatches(ctx, dataset, { limit: options.sample ?? SAMPLE_ROWS }))
     samples = addBatch(samples, batch)
   return report(dataset, samples)
 }

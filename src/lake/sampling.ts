@@ -1,0 +1,54 @@
+/**
+ * Row samples for column classification, shared by ingest (classify on the way in) and
+ * `scan` (classify a file or dataset on request).
+ */
+import type { CellValue, RecordBatch } from '../core/batch.js'
+import {
+  classifyColumns,
+  type ColumnFinding,
+  type ColumnSample,
+} from '../discovery/classify-columns.js'
+import { createDefaultRegistry } from '../discovery/default-registry.js'
+import type { DuckDbEngine } from '../formats/duckdb-engine.js'
+
+/** Rows sampled by default. */
+export const SAMPLE_ROWS = 1000
+
+// Built once: the detectors are stateless.
+const DETECTORS = createDefaultRegistry()
+
+/** Column samples being accumulated from batches. */
+export type Samples = { name: string; values: CellValue[] }[]
+
+/** Adds a batch's values to the samples (creating them from its columns). */
+export function addBatch(samples: Samples | undefined, batch: RecordBatch): Samples {
+  const s = samples ?? batch.columns.map((c) => ({ name: c.name, values: [] as CellValue[] }))
+  batch.values.forEach((col, i) => s[i]?.values.push(...col))
+  return s
+}
+
+/** Rows in the samples so far. */
+export function sampledRows(samples: Samples | undefined): number {
+  return samples?.[0]?.values.length ?? 0
+}
+
+/** Adds up to `limit` rows of one plaintext Parquet buffer to the samples. */
+export async function sampleParquet(
+  engine: DuckDbEngine,
+  parquet: Uint8Array,
+  samples: Samples | undefined,
+  limit = SAMPLE_ROWS,
+): Promise<Samples | undefined> {
+  let s = samples
+  const files = (async function* () {
+    yield await Promise.resolve(parquet)
+  })()
+  for await (const batch of engine.readBatches(files, { limit: limit - sampledRows(s) }))
+    s = addBatch(s, batch)
+  return s
+}
+
+/** Classifies sampled columns with the built-in detectors. */
+export function classifySamples(samples: readonly ColumnSample[] | undefined): ColumnFinding[] {
+  return classifyColumns(samples ?? [], DETECTORS)
+}
