@@ -9,7 +9,6 @@ import type { CellValue } from '../core/batch.js'
 import type { DetectorRegistry } from './detector.js'
 import { scanText } from './scan-text.js'
 
-
 /** The sampled values of one column. */
 export interface ColumnSample {
   readonly name: string
