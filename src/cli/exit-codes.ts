@@ -4,7 +4,8 @@ import type { ErrorCode } from '../errors.js'
  * Process exit codes, one table for the whole CLI. Scripts can branch on them:
  * 0 success, 1 unexpected failure, 2 usage or configuration, 3 not found, 4 bad input,
  * 5 keys or passphrase, 6 integrity failure (tampering, corruption), 7 conflict,
- * 8 a backend is unavailable or out of space, 9 checks found problems (doctor).
+ * 8 a backend is unavailable or out of space, 9 checks found problems (doctor),
+ * 10 refused (a privacy budget or, later, a policy denies the request).
  */
 export const EXIT = {
   ok: 0,
@@ -17,6 +18,7 @@ export const EXIT = {
   conflict: 7,
   unavailable: 8,
   problemsFound: 9,
+  denied: 10,
 } as const
 
 const TABLE: Record<ErrorCode, number> = {
@@ -66,6 +68,19 @@ const TABLE: Record<ErrorCode, number> = {
   ERR_AUDIT_CHAIN_BROKEN: EXIT.integrity,
   ERR_AUDIT_EXPORT_MALFORMED: EXIT.input,
   ERR_AUDIT_QUERY_INVALID: EXIT.usage,
+  ERR_DISCOVERY_REGEX_UNSAFE: EXIT.usage,
+  ERR_DISCOVERY_REGEX_TIMEOUT: EXIT.input,
+  ERR_PROTECT_SPEC_INVALID: EXIT.usage,
+  ERR_PROTECT_INVALID_ALPHABET: EXIT.usage,
+  ERR_PROTECT_DOMAIN_TOO_SMALL: EXIT.usage,
+  ERR_PROTECT_INVALID_VALUE: EXIT.input,
+  ERR_PROTECT_KEY_MISSING: EXIT.keys,
+  ERR_PROTECT_TOKEN_NOT_FOUND: EXIT.notFound,
+  ERR_ANONYMIZE_INVALID: EXIT.usage,
+  ERR_ANONYMIZE_HIERARCHY_INVALID: EXIT.input,
+  ERR_ANONYMIZE_NO_SOLUTION: EXIT.conflict,
+  ERR_DP_INVALID_PARAMETER: EXIT.usage,
+  ERR_DP_BUDGET_EXCEEDED: EXIT.denied,
   ERR_OPERATION_ABORTED: EXIT.internal,
   ERR_INTERNAL: EXIT.internal,
 }
