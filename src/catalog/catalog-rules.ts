@@ -23,11 +23,15 @@ import type {
   DatasetSearchQuery,
   DatasetTags,
   FileRecord,
+  Finding,
+  FindingInput,
+  FindingsQuery,
   KekRecord,
   LineageColumnMapping,
   LineageEdgeInput,
   LineageEventType,
   LineageNodeKind,
+  RecordFindingsInput,
   Sensitivity,
   VersionRecord,
 } from './catalog.js'
@@ -998,5 +1002,371 @@ export function searchParams(query: DatasetSearchQuery): SearchParams {
     entityType: typeof entityType === 'string' ? entityType : null,
     minSensitivityRank:
       typeof sensitivity === 'string' ? SENSITIVITY_RANK[sensitivity as Sensitivity] : null,
+  }
+}
+
+/*
+ * Discovery findings (migration 0004_findings). As for the metadata above, every problem
+ * becomes an issue whose path names the field (`entries[2].rows[4]`), never its value: a
+ * rejected preview may be a value the scanner failed to redact.
+ */
+
+/** Most row numbers one finding lists. */
+export const MAX_FINDING_ROWS = 20
+
+/** Most redacted previews one finding carries. */
+export const MAX_FINDING_PREVIEWS = 5
+
+/** Longest redacted preview, in characters (code points). */
+export const MAX_PREVIEW_LENGTH = 64
+
+/** The `findings` columns in {@link FindingInput} order after `scan_id`, for `INSERT`. */
+export const FINDING_COLUMNS =
+  'scan_id, column_name, entity_type, matches, sampled, test_values, confidence, ' +
+  'sensitivity, row_numbers, previews'
+
+/** A UTF-16 surrogate without its pair (not representable in UTF-8). */
+const LONE_SURROGATE = /\p{Cs}/u
+
+/** A count: a safe integer >= 0. */
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+}
+
+/** A dataset id argument: non-empty, without NUL (PostgreSQL TEXT cannot hold NUL). */
+function isDatasetIdArgument(v: unknown): v is string {
+  return typeof v === 'string' && v !== '' && !v.includes('\u0000')
+}
+
+/** A principal (`recordedBy`): 1 to 256 characters, no control characters or lone surrogates. */
+function isPrincipal(v: unknown): v is string {
+  return (
+    typeof v === 'string' &&
+    v !== '' &&
+    codePoints(v) <= MAX_PRINCIPAL_LENGTH &&
+    !CONTROL_OR_SURROGATE.test(v)
+  )
+}
+
+/** The problems of a finding's `rows` (under `path`); `matches` when it is a valid count. */
+function findingRowsProblems(
+  rows: unknown,
+  matches: number | undefined,
+  path: string,
+): ErrorIssueDraft[] {
+  const problems: ErrorIssueDraft[] = []
+  if (!Array.isArray(rows)) {
+    return [{ path, message: 'Rows must be an array of row numbers.' }]
+  }
+  const list: unknown[] = rows
+  if (list.length > MAX_FINDING_ROWS) {
+    problems.push({ path, message: `At most ${String(MAX_FINDING_ROWS)} row numbers.` })
+  } else if (matches !== undefined && list.length > matches) {
+    problems.push({ path, message: 'A finding lists more rows than it has matches.' })
+  }
+  list.forEach((r, j) => {
+    if (!isCount(r)) {
+      problems.push({ path: `${path}[${String(j)}]`, message: 'A row number is an integer >= 0.' })
+    }
+  })
+  return problems
+}
+
+/** The problems of a finding's `previews` (under `path`). */
+function findingPreviewsProblems(
+  previews: unknown,
+  matches: number | undefined,
+  path: string,
+): ErrorIssueDraft[] {
+  const problems: ErrorIssueDraft[] = []
+  if (!Array.isArray(previews)) {
+    return [{ path, message: 'Previews must be an array of strings.' }]
+  }
+  const list: unknown[] = previews
+  if (list.length > MAX_FINDING_PREVIEWS) {
+    problems.push({ path, message: `At most ${String(MAX_FINDING_PREVIEWS)} previews.` })
+  } else if (matches !== undefined && list.length > matches) {
+    problems.push({ path, message: 'A finding has more previews than matches.' })
+  }
+  list.forEach((v, j) => {
+    // Only what no backend can store as written: jsonb refuses NUL, UTF-8 lone surrogates.
+    // Other content is the scanner's business (a preview keeps the value's separators).
+    if (
+      typeof v !== 'string' ||
+      codePoints(v) > MAX_PREVIEW_LENGTH ||
+      v.includes('\u0000') ||
+      LONE_SURROGATE.test(v)
+    ) {
+      problems.push({
+        path: `${path}[${String(j)}]`,
+        message: `A preview is a string of at most ${String(MAX_PREVIEW_LENGTH)} characters, without NUL.`,
+      })
+    }
+  })
+  return problems
+}
+
+/**
+ * The problems of one finding entry (under `p`). `pairs` collects `column` × `entityType`
+ * keys to report a pair listed twice; `rowsSampled` is the scan's, when valid.
+ */
+function findingEntryProblems(
+  entry: unknown,
+  p: string,
+  pairs: Set<string>,
+  rowsSampled: number | undefined,
+): ErrorIssueDraft[] {
+  if (typeof entry !== 'object' || entry === null) {
+    return [{ path: p, message: 'An entry must be an object.' }]
+  }
+  const e = entry as Record<keyof FindingInput, unknown>
+  const problems: ErrorIssueDraft[] = []
+  const column = e.column
+  const columnOk = typeof column === 'string' && column !== '' && !column.includes('\u0000')
+  if (!columnOk) {
+    problems.push({ path: `${p}.column`, message: 'A column must be a non-empty name.' })
+  }
+  const entityType = e.entityType
+  if (typeof entityType !== 'string' || !ENTITY_TYPE.test(entityType)) {
+    problems.push({
+      path: `${p}.entityType`,
+      message: 'An entity type is UPPER_SNAKE (e.g. EMAIL_ADDRESS), at most 64 characters.',
+    })
+  } else if (columnOk) {
+    // JSON of the pair: no separator character could make two different pairs collide.
+    const key = JSON.stringify([column, entityType])
+    if (pairs.has(key)) {
+      problems.push({
+        path: `${p}.entityType`,
+        message: 'A column and entity type pair may appear once per scan.',
+      })
+    }
+    pairs.add(key)
+  }
+  const matches = isCount(e.matches) ? e.matches : undefined
+  if (matches === undefined) {
+    problems.push({ path: `${p}.matches`, message: 'Matches is an integer >= 0.' })
+  }
+  const sampled: unknown = e.sampled
+  if (
+    !isCount(sampled) ||
+    (matches !== undefined && sampled < matches) ||
+    (rowsSampled !== undefined && sampled > rowsSampled)
+  ) {
+    problems.push({
+      path: `${p}.sampled`,
+      message: 'Sampled is an integer from matches to the rows the scan sampled.',
+    })
+  }
+  const testValues: unknown = e.testValues
+  if (!isCount(testValues) || (matches !== undefined && testValues > matches)) {
+    problems.push({
+      path: `${p}.testValues`,
+      message: 'Test values is an integer from 0 to matches.',
+    })
+  }
+  const confidence: unknown = e.confidence
+  if (
+    typeof confidence !== 'number' ||
+    !Number.isFinite(confidence) ||
+    confidence < 0 ||
+    confidence > 1
+  ) {
+    problems.push({ path: `${p}.confidence`, message: 'Confidence is a number from 0 to 1.' })
+  }
+  if (typeof e.sensitivity !== 'string' || !SENSITIVITIES.has(e.sensitivity)) {
+    problems.push({
+      path: `${p}.sensitivity`,
+      message: 'Sensitivity is none, low, medium or high.',
+    })
+  }
+  problems.push(...findingRowsProblems(e.rows, matches, `${p}.rows`))
+  problems.push(...findingPreviewsProblems(e.previews, matches, `${p}.previews`))
+  return problems
+}
+
+/**
+ * Checks a `recordFindings` call before any read or write. Fails with
+ * `ERR_USAGE_INVALID_ARGUMENT` listing every problem (paths such as `rowsSampled`,
+ * `entries[2].rows`, `entries[0].previews[1]`).
+ */
+export function checkFindings(input: RecordFindingsInput): void {
+  // The port is typed, but JavaScript callers are not: check every field's type too.
+  const raw: unknown = input
+  if (typeof raw !== 'object' || raw === null) {
+    invalid('findings', [{ path: 'input', message: 'The input must be an object.' }], '')
+  }
+  const i = raw as Record<keyof RecordFindingsInput, unknown>
+  const problems: ErrorIssueDraft[] = []
+  if (!isDatasetIdArgument(i.datasetId)) {
+    problems.push({ path: 'datasetId', message: 'A dataset id is a non-empty string.' })
+  }
+  const v = i.datasetVersion
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > 2 ** 31 - 1) {
+    problems.push({
+      path: 'datasetVersion',
+      message: 'A dataset version is a committed version number (>= 1).',
+    })
+  }
+  const rowsSampled = isCount(i.rowsSampled) ? i.rowsSampled : undefined
+  if (rowsSampled === undefined) {
+    problems.push({ path: 'rowsSampled', message: 'Rows sampled is an integer >= 0.' })
+  }
+  if (!isPrincipal(i.recordedBy)) {
+    problems.push({
+      path: 'recordedBy',
+      message: `recordedBy names a principal: 1 to ${String(MAX_PRINCIPAL_LENGTH)} characters, no control characters.`,
+    })
+  }
+  const entries: unknown = i.entries
+  if (!Array.isArray(entries)) {
+    problems.push({ path: 'entries', message: 'Entries must be an array.' })
+  } else {
+    const pairs = new Set<string>()
+    const list: unknown[] = entries
+    list.forEach((entry, n) => {
+      problems.push(...findingEntryProblems(entry, `entries[${String(n)}]`, pairs, rowsSampled))
+    })
+  }
+  if (problems.length > 0) {
+    invalid('findings', problems, typeof i.datasetId === 'string' ? i.datasetId : '')
+  }
+}
+
+/** The columns a (checked) `recordFindings` call names, with their issue paths. */
+export function findingColumns(entries: readonly FindingInput[]): NamedColumn[] {
+  return entries.map((e, n) => ({ path: `entries[${String(n)}].column`, column: e.column }))
+}
+
+/** A finding's `rows` and `previews` as the JSON text both backends store. */
+export function encodeFindingLists(e: FindingInput): { rows: string; previews: string } {
+  return { rows: JSON.stringify([...e.rows]), previews: JSON.stringify([...e.previews]) }
+}
+
+/** A `listFindings` query as bind parameters; `null` means "no such filter". */
+export interface FindingsParams {
+  readonly datasetId: string | null
+  readonly entityType: string | null
+  /** Minimum sensitivity rank (`low` 1 … `high` 3). */
+  readonly minSensitivityRank: number | null
+  /** 1 to include findings whose every match is a test value, 0 to leave them out. */
+  readonly includeTestValues: 0 | 1
+}
+
+/**
+ * Checks a `listFindings` query and turns it into bind parameters. Fails with
+ * `ERR_USAGE_INVALID_ARGUMENT` listing every problem.
+ */
+export function findingsParams(query: FindingsQuery | undefined): FindingsParams {
+  const problems: ErrorIssueDraft[] = []
+  const raw: unknown = query ?? {}
+  if (typeof raw !== 'object' || raw === null) {
+    problems.push({ path: 'query', message: 'A findings query is an object.' })
+  }
+  const q = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>
+  const datasetId = q['datasetId']
+  const minSensitivity = q['minSensitivity']
+  const entityType = q['entityType']
+  const includeTestValues = q['includeTestValues']
+  if (datasetId !== undefined && !isDatasetIdArgument(datasetId)) {
+    problems.push({ path: 'datasetId', message: 'A dataset id is a non-empty string.' })
+  }
+  if (
+    minSensitivity !== undefined &&
+    (minSensitivity === 'none' ||
+      typeof minSensitivity !== 'string' ||
+      !SENSITIVITIES.has(minSensitivity))
+  ) {
+    problems.push({ path: 'minSensitivity', message: 'Sensitivity is low, medium or high.' })
+  }
+  if (
+    entityType !== undefined &&
+    (typeof entityType !== 'string' || !ENTITY_TYPE.test(entityType))
+  ) {
+    problems.push({ path: 'entityType', message: 'An entity type is UPPER_SNAKE.' })
+  }
+  if (includeTestValues !== undefined && typeof includeTestValues !== 'boolean') {
+    problems.push({ path: 'includeTestValues', message: 'includeTestValues is true or false.' })
+  }
+  if (problems.length > 0) {
+    throw new StrongroomError(
+      'ERR_USAGE_INVALID_ARGUMENT',
+      `${String(problems.length)} problem(s) in the findings query.`,
+      { issues: problems.map((p) => ({ code: 'ERR_USAGE_INVALID_ARGUMENT', ...p })) },
+    )
+  }
+  return {
+    datasetId: typeof datasetId === 'string' ? datasetId : null,
+    entityType: typeof entityType === 'string' ? entityType : null,
+    minSensitivityRank:
+      typeof minSensitivity === 'string' ? SENSITIVITY_RANK[minSensitivity as Sensitivity] : null,
+    includeTestValues: includeTestValues === false ? 0 : 1,
+  }
+}
+
+/**
+ * The primitive fields of a stored finding, decoded by the backend; `rows` and `previews`
+ * are the parsed JSON arrays (not yet checked).
+ */
+export interface StoredFinding {
+  readonly scanId: string
+  readonly datasetId: string
+  readonly datasetVersion: number
+  readonly scannedAt: Date
+  readonly column: string
+  readonly entityType: string
+  readonly matches: number
+  readonly sampled: number
+  readonly testValues: number
+  readonly confidence: number
+  readonly sensitivity: string
+  readonly rows: unknown
+  readonly previews: unknown
+}
+
+/**
+ * A stored finding as the port returns it; fails with `ERR_CATALOG_CORRUPT` when the
+ * sensitivity is unknown or the row numbers or previews are not what was written.
+ */
+export function toFinding(r: StoredFinding): Finding {
+  const rows: unknown = r.rows
+  const previews: unknown = r.previews
+  const listsOk =
+    Array.isArray(rows) &&
+    rows.length <= MAX_FINDING_ROWS &&
+    rows.every(isCount) &&
+    Array.isArray(previews) &&
+    previews.length <= MAX_FINDING_PREVIEWS &&
+    previews.every((p) => typeof p === 'string')
+  if (!SENSITIVITIES.has(r.sensitivity) || !listsOk) {
+    throw new StrongroomError(
+      'ERR_CATALOG_CORRUPT',
+      `A finding of scan ${r.scanId} has a bad sensitivity, row list or preview list.`,
+      { details: { scanId: r.scanId, column: r.column } },
+    )
+  }
+  return {
+    scanId: r.scanId,
+    datasetId: r.datasetId,
+    datasetVersion: r.datasetVersion,
+    scannedAt: r.scannedAt,
+    column: r.column,
+    entityType: r.entityType,
+    matches: r.matches,
+    sampled: r.sampled,
+    testValues: r.testValues,
+    confidence: r.confidence,
+    sensitivity: r.sensitivity as Sensitivity,
+    rows,
+    previews,
+  }
+}
+
+/** Parses stored JSON text (SQLite) of a finding's list; `undefined` when not JSON. */
+export function parseFindingList(json: string): unknown {
+  try {
+    return JSON.parse(json) as unknown
+  } catch {
+    return undefined
   }
 }

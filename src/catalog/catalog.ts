@@ -236,6 +236,85 @@ export interface DatasetSearchQuery {
 }
 
 /**
+ * One column × entity type result of a discovery scan, as recorded. It holds counts, row
+ * numbers and redacted previews only, never a raw value.
+ */
+export interface FindingInput {
+  /** A column of the scanned version's schema. */
+  readonly column: string
+  /** The kind of personal data found, UPPER_SNAKE (`EMAIL_ADDRESS`), at most 64 characters. */
+  readonly entityType: string
+  /** Sampled non-empty values of the column in which the type was found (integer >= 0). */
+  readonly matches: number
+  /** Non-empty values of the column that were sampled (integer, >= `matches`). */
+  readonly sampled: number
+  /** How many of `matches` are published test values (integer, <= `matches`). */
+  readonly testValues: number
+  /** How sure the scanner is, from 0 to 1. */
+  readonly confidence: number
+  readonly sensitivity: Sensitivity
+  /** Up to 20 row numbers (integers >= 0) where the type was found; at most `matches`. */
+  readonly rows: readonly number[]
+  /**
+   * Up to 5 redacted previews (`j•••@e•••.com`), each at most 64 characters and at most
+   * `matches` of them. Redacting is the scanner's job: the catalog only bounds them (and
+   * refuses NUL and lone surrogates, which it cannot store). Escape them for display.
+   */
+  readonly previews: readonly string[]
+}
+
+/** Input for {@link Catalog.recordFindings}: one scan of one committed version. */
+export interface RecordFindingsInput {
+  readonly datasetId: string
+  /** The committed version that was scanned. */
+  readonly datasetVersion: number
+  /** Rows the scan sampled (integer >= 0); no entry's `sampled` may exceed it. */
+  readonly rowsSampled: number
+  /** The principal (user or service) that ran the scan, for accountability. */
+  readonly recordedBy: string
+  /**
+   * Every column × entity type found, each pair at most once. Empty means "scanned,
+   * nothing found": the scan is recorded and hides older findings of the version.
+   */
+  readonly entries: readonly FindingInput[]
+}
+
+/** A recorded discovery scan of one dataset version. */
+export interface FindingsScan {
+  /** Id chosen by the catalog. */
+  readonly id: string
+  readonly datasetId: string
+  readonly datasetVersion: number
+  /** When the catalog recorded the scan (millisecond precision). */
+  readonly scannedAt: Date
+  readonly recordedBy: string
+  readonly rowsSampled: number
+}
+
+/** A recorded finding, with the scan it belongs to. */
+export interface Finding extends FindingInput {
+  readonly scanId: string
+  readonly datasetId: string
+  readonly datasetVersion: number
+  readonly scannedAt: Date
+}
+
+/** Filters for {@link Catalog.listFindings}; every filter given must match. */
+export interface FindingsQuery {
+  /** Only this dataset's findings. */
+  readonly datasetId?: string
+  /** Only findings at least this sensitive (`medium` matches `medium` and `high`). */
+  readonly minSensitivity?: Exclude<Sensitivity, 'none'>
+  /** Only findings of this entity type. */
+  readonly entityType?: string
+  /**
+   * `false` leaves out findings whose every match is a published test value
+   * (`matches === testValues`). Default `true`.
+   */
+  readonly includeTestValues?: boolean
+}
+
+/**
  * A catalog backend. Contract (`test/contract/catalog.contract.ts`):
  * - every mutating call is one transaction: all of it or none of it;
  * - `createDataset` fails with `ERR_DATASET_EXISTS` on a duplicate `namespace.name`;
@@ -278,6 +357,22 @@ export interface DatasetSearchQuery {
  * - `searchDatasets` returns committed datasets only (`currentVersion > 0`), ordered by
  *   `namespace`, `name` (bytewise); text matching lower-cases with
  *   `String.prototype.toLowerCase` and treats LIKE wildcards literally.
+ *
+ * Discovery findings (migration `0004_findings`):
+ * - `recordFindings` records one scan and all its entries, or nothing. Invalid input fails
+ *   with `ERR_USAGE_INVALID_ARGUMENT`, one issue per problem (paths such as
+ *   `entries[2].rows`, never the value), before any read; then an unknown dataset fails with
+ *   `ERR_DATASET_NOT_FOUND`, an unknown version with `ERR_VERSION_NOT_FOUND`, and a column
+ *   not in that version's schema with `ERR_COLUMN_NOT_FOUND` (one issue per entry). A
+ *   column × entity type pair may appear once per scan. `scannedAt` never goes back in
+ *   time within a dataset's scans;
+ * - scans and findings are append-only (the backends refuse UPDATE and DELETE on both
+ *   tables); a newer scan supersedes an older one of the same version, and an empty scan
+ *   ("scanned, clean") supersedes it with nothing;
+ * - `listFindings` returns the findings of the newest scan (in recording order) of each
+ *   dataset's current version only, so a new version hides the findings of older ones
+ *   until it is scanned; ordered by `namespace`, `name`, `column`, `entityType` (bytewise);
+ * - `listFindingScans` returns every scan of a dataset, oldest first.
  */
 export interface Catalog {
   /** A short backend name for reports: `sqlite`, `postgres`. */
@@ -353,4 +448,32 @@ export interface Catalog {
    * ```
    */
   searchDatasets(query: DatasetSearchQuery): Promise<DatasetRecord[]>
+
+  /**
+   * Records one discovery scan of a committed version with every finding it made, all or
+   * none; returns the scan.
+   *
+   * @example
+   * ```ts
+   * const scan = await catalog.recordFindings({
+   *   datasetId: ds.id,
+   *   datasetVersion: 3,
+   *   rowsSampled: 1000,
+   *   recordedBy: 'svc-discovery',
+   *   entries: [
+   *     { column: 'email', entityType: 'EMAIL_ADDRESS', matches: 812, sampled: 990,
+   *       testValues: 0, confidence: 0.97, sensitivity: 'high', rows: [0, 4],
+   *       previews: ['j•••@e•••.com'] },
+   *   ],
+   * })
+   * ```
+   */
+  recordFindings(input: RecordFindingsInput): Promise<FindingsScan>
+  /**
+   * The findings of the newest scan of each dataset's current version (of `query.datasetId`
+   * only, when given), filtered; ordered by dataset namespace, name, column, entity type.
+   */
+  listFindings(query?: FindingsQuery): Promise<Finding[]>
+  /** Every scan recorded for a dataset, oldest first (the findings history). */
+  listFindingScans(datasetId: string): Promise<FindingsScan[]>
 }

@@ -387,11 +387,139 @@ SELECT * FROM (
 ) AS ranked WHERE precedence = 1;
 `
 
+/*
+ * 0004_findings: what each discovery scan found, per column and entity type (every type
+ * found, not only the winning classification). Notes:
+ * - finding_scans has one row per scan, even one that found nothing: an empty scan is how
+ *   "scanned, clean" supersedes older findings of the same version. Its composite foreign
+ *   key makes a scan of a version that does not exist impossible.
+ * - "Newest" is the highest seq of a (dataset, version): writers serialize per dataset, so
+ *   seq order is commit order, as in classifications.
+ * - findings hold counts, row numbers and redacted previews, never a value; row_numbers
+ *   and previews are JSON arrays (TEXT in SQLite, jsonb in PostgreSQL), written and read
+ *   whole, their shape and bounds checked by the database as a last line of defence.
+ * - Both tables are append-only: triggers refuse UPDATE and DELETE (and TRUNCATE in
+ *   PostgreSQL), so the scan history cannot be rewritten through the catalog.
+ * - finding_scans_version serves "the newest scan of a version" (max(seq) per key);
+ *   findings' primary key serves "the findings of a scan" in listing order; findings_entity
+ *   serves the entity type filter across datasets.
+ */
+const FINDINGS_SQLITE = `
+CREATE TABLE finding_scans (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  dataset_id TEXT NOT NULL,
+  dataset_version INTEGER NOT NULL CHECK (dataset_version >= 1),
+  scanned_at INTEGER NOT NULL,
+  recorded_by TEXT NOT NULL CHECK (length(recorded_by) >= 1),
+  rows_sampled INTEGER NOT NULL CHECK (rows_sampled >= 0),
+  FOREIGN KEY (dataset_id, dataset_version) REFERENCES versions (dataset_id, version)
+) STRICT;
+
+CREATE INDEX finding_scans_version ON finding_scans (dataset_id, dataset_version, seq);
+
+CREATE TABLE findings (
+  scan_id TEXT NOT NULL REFERENCES finding_scans (id),
+  column_name TEXT NOT NULL CHECK (length(column_name) >= 1),
+  entity_type TEXT NOT NULL CHECK (length(entity_type) BETWEEN 1 AND 64),
+  matches INTEGER NOT NULL CHECK (matches >= 0),
+  sampled INTEGER NOT NULL CHECK (sampled >= matches),
+  test_values INTEGER NOT NULL CHECK (test_values >= 0 AND test_values <= matches),
+  confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+  sensitivity TEXT NOT NULL CHECK (sensitivity IN ('none', 'low', 'medium', 'high')),
+  row_numbers TEXT NOT NULL CHECK (
+    json_valid(row_numbers) AND json_type(row_numbers) = 'array'
+    AND json_array_length(row_numbers) <= 20
+  ),
+  previews TEXT NOT NULL CHECK (
+    json_valid(previews) AND json_type(previews) = 'array'
+    AND json_array_length(previews) <= 5
+  ),
+  PRIMARY KEY (scan_id, column_name, entity_type)
+) STRICT;
+
+CREATE INDEX findings_entity ON findings (entity_type, scan_id);
+
+CREATE TRIGGER finding_scans_no_update BEFORE UPDATE ON finding_scans
+BEGIN
+  SELECT RAISE(ABORT, 'finding scans are append-only');
+END;
+
+CREATE TRIGGER finding_scans_no_delete BEFORE DELETE ON finding_scans
+BEGIN
+  SELECT RAISE(ABORT, 'finding scans are append-only');
+END;
+
+CREATE TRIGGER findings_no_update BEFORE UPDATE ON findings
+BEGIN
+  SELECT RAISE(ABORT, 'findings are append-only');
+END;
+
+CREATE TRIGGER findings_no_delete BEFORE DELETE ON findings
+BEGIN
+  SELECT RAISE(ABORT, 'findings are append-only');
+END;
+`
+
+const FINDINGS_POSTGRES = `
+CREATE TABLE finding_scans (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  dataset_id TEXT NOT NULL,
+  dataset_version INTEGER NOT NULL CHECK (dataset_version >= 1),
+  scanned_at TIMESTAMPTZ NOT NULL,
+  recorded_by TEXT NOT NULL CHECK (char_length(recorded_by) >= 1),
+  rows_sampled BIGINT NOT NULL CHECK (rows_sampled >= 0),
+  FOREIGN KEY (dataset_id, dataset_version) REFERENCES versions (dataset_id, version)
+);
+
+CREATE INDEX finding_scans_version ON finding_scans (dataset_id, dataset_version, seq);
+
+CREATE TABLE findings (
+  scan_id TEXT NOT NULL REFERENCES finding_scans (id),
+  column_name TEXT NOT NULL CHECK (char_length(column_name) >= 1),
+  entity_type TEXT NOT NULL CHECK (char_length(entity_type) BETWEEN 1 AND 64),
+  matches BIGINT NOT NULL CHECK (matches >= 0),
+  sampled BIGINT NOT NULL CHECK (sampled >= matches),
+  test_values BIGINT NOT NULL CHECK (test_values >= 0 AND test_values <= matches),
+  confidence DOUBLE PRECISION NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+  sensitivity TEXT NOT NULL CHECK (sensitivity IN ('none', 'low', 'medium', 'high')),
+  row_numbers JSONB NOT NULL CHECK (
+    jsonb_typeof(row_numbers) = 'array' AND jsonb_array_length(row_numbers) <= 20
+  ),
+  previews JSONB NOT NULL CHECK (
+    jsonb_typeof(previews) = 'array' AND jsonb_array_length(previews) <= 5
+  ),
+  PRIMARY KEY (scan_id, column_name, entity_type)
+);
+
+CREATE INDEX findings_entity ON findings (entity_type, scan_id);
+
+CREATE FUNCTION findings_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'findings are append-only' USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$;
+
+CREATE TRIGGER finding_scans_no_update_delete BEFORE UPDATE OR DELETE ON finding_scans
+FOR EACH ROW EXECUTE FUNCTION findings_append_only();
+
+CREATE TRIGGER finding_scans_no_truncate BEFORE TRUNCATE ON finding_scans
+FOR EACH STATEMENT EXECUTE FUNCTION findings_append_only();
+
+CREATE TRIGGER findings_no_update_delete BEFORE UPDATE OR DELETE ON findings
+FOR EACH ROW EXECUTE FUNCTION findings_append_only();
+
+CREATE TRIGGER findings_no_truncate BEFORE TRUNCATE ON findings
+FOR EACH STATEMENT EXECUTE FUNCTION findings_append_only();
+`
+
 /** Every migration, in the order they apply. */
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001_initial', sqlite: INITIAL_SQLITE, postgres: INITIAL_POSTGRES },
   { id: '0002_lineage', sqlite: LINEAGE_SQLITE, postgres: LINEAGE_POSTGRES },
   { id: '0003_metadata', sqlite: METADATA_SQLITE, postgres: METADATA_POSTGRES },
+  { id: '0004_findings', sqlite: FINDINGS_SQLITE, postgres: FINDINGS_POSTGRES },
 ]
 
 /**

@@ -21,7 +21,9 @@ import type {
   CreateDatasetInput,
   DatasetRecord,
   FileRecord,
+  FindingInput,
   LineageEdgeInput,
+  RecordFindingsInput,
 } from '../../src/catalog/catalog.js'
 import type { DatasetSchema } from '../../src/core/schema.js'
 import { newId } from '../../src/core/ids.js'
@@ -37,6 +39,12 @@ export interface CatalogContractOptions {
   readonly cleanup?: () => Promise<void>
   /** A reason to skip the whole suite (printed), or `false`/absent to run it. */
   readonly skip?: string | false
+  /**
+   * Runs one SQL statement on the store directly, bypassing the port, so the suite can
+   * check that the database itself refuses to rewrite append-only history. Without it
+   * those checks are skipped.
+   */
+  readonly execRaw?: (sql: string) => Promise<void>
 }
 
 const SCHEMA_V1: DatasetSchema = {
@@ -1170,6 +1178,439 @@ export function runCatalogContract(name: string, opts: CatalogContractOptions): 
         'ERR_USAGE_INVALID_ARGUMENT',
         ['text', 'tag', 'entityType', 'sensitivity'],
       )
+    })
+
+    describe('findings', () => {
+      function finding(overrides: Partial<FindingInput> = {}): FindingInput {
+        return {
+          column: 'email',
+          entityType: 'EMAIL_ADDRESS',
+          matches: 8,
+          sampled: 10,
+          testValues: 0,
+          confidence: 0.97,
+          sensitivity: 'high',
+          rows: [0, 3, 7],
+          previews: ['j•••@e•••.com', 'm•••@e•••.org'],
+          ...overrides,
+        }
+      }
+
+      function scan(
+        ds: DatasetRecord,
+        entries: readonly FindingInput[],
+        overrides: Partial<RecordFindingsInput> = {},
+      ): RecordFindingsInput {
+        return {
+          datasetId: ds.id,
+          datasetVersion: ds.currentVersion,
+          rowsSampled: 10,
+          recordedBy: 'scanner@strongroom',
+          entries,
+          ...overrides,
+        }
+      }
+
+      /** The listed findings as `[column, entityType]` pairs. */
+      async function pairs(c: Catalog, datasetId: string): Promise<string[][]> {
+        return (await c.listFindings({ datasetId })).map((f) => [f.column, f.entityType])
+      }
+
+      it('records every entity type per column and lists them by column and entity type', async () => {
+        const c = await open()
+        const ds = await committed(c)
+        const entries = [
+          // A preview keeps the value's separators, tab included; the catalog stores it as is.
+          finding({ entityType: 'PERSON_NAME', matches: 1, rows: [9], previews: ['J•••\tD•••'] }),
+          finding({ column: 'id', entityType: 'PHONE_NUMBER', sensitivity: 'medium' }),
+          finding(),
+          finding({ column: 'id', entityType: 'CREDIT_CARD', rows: [], previews: [] }),
+        ]
+        const before = Date.now()
+        const recorded = await c.recordFindings(scan(ds, entries, { rowsSampled: 25 }))
+        expect(recorded).toEqual({
+          id: recorded.id,
+          datasetId: ds.id,
+          datasetVersion: 1,
+          scannedAt: recorded.scannedAt,
+          recordedBy: 'scanner@strongroom',
+          rowsSampled: 25,
+        })
+        expect(recorded.id).toMatch(/^scan_[a-z2-7]+$/)
+        expect(recorded.scannedAt).toBeInstanceOf(Date)
+        expect(recorded.scannedAt.getTime()).toBeGreaterThanOrEqual(before - 1000)
+
+        const listed = await c.listFindings({ datasetId: ds.id })
+        const meta = {
+          scanId: recorded.id,
+          datasetId: ds.id,
+          datasetVersion: 1,
+          scannedAt: recorded.scannedAt,
+        }
+        // Bytewise order: 'email' < 'id'; within a column, by entity type.
+        expect(listed).toEqual([
+          { ...entries[2], ...meta },
+          { ...entries[0], ...meta },
+          { ...entries[3], ...meta },
+          { ...entries[1], ...meta },
+        ])
+        expect(await c.listFindingScans(ds.id)).toEqual([recorded])
+
+        // Durable, with the same ids and times.
+        const again = await open()
+        expect(await again.listFindings({ datasetId: ds.id })).toEqual(listed)
+        expect(await again.listFindingScans(ds.id)).toEqual([recorded])
+      })
+
+      it('lists every dataset by namespace and name when no dataset is given', async () => {
+        const c = await open()
+        const tok = randomBytes(4).toString('hex')
+        const late = await committed(c, { namespace: 'zzz_findings', name: `a_${tok}` })
+        const early = await committed(c, { namespace: 'aaa_findings', name: `b_${tok}` })
+        const middle = await committed(c, { namespace: 'aaa_findings', name: `c_${tok}` })
+        const unscanned = await committed(c, { namespace: 'aaa_findings', name: `d_${tok}` })
+        for (const ds of [late, early, middle]) {
+          await c.recordFindings(scan(ds, [finding({ column: 'id' }), finding()]))
+        }
+        const ours = new Set([late.id, early.id, middle.id, unscanned.id])
+        const listed = (await c.listFindings()).filter((f) => ours.has(f.datasetId))
+        expect(listed.map((f) => [f.datasetId, f.column])).toEqual([
+          [early.id, 'email'],
+          [early.id, 'id'],
+          [middle.id, 'email'],
+          [middle.id, 'id'],
+          [late.id, 'email'],
+          [late.id, 'id'],
+        ])
+        expect(await c.listFindings({})).toEqual(await c.listFindings())
+      })
+
+      it('lets the newest scan of a version win, and an empty scan mean clean', async () => {
+        const c = await open()
+        const ds = await committed(c)
+        expect(await c.listFindings({ datasetId: ds.id })).toEqual([])
+        expect(await c.listFindingScans(ds.id)).toEqual([])
+
+        const first = await c.recordFindings(scan(ds, [finding(), finding({ column: 'id' })]))
+        const second = await c.recordFindings(scan(ds, [finding({ entityType: 'PERSON_NAME' })]))
+        expect(await pairs(c, ds.id)).toEqual([['email', 'PERSON_NAME']])
+        expect((await c.listFindings({ datasetId: ds.id }))[0]?.scanId).toBe(second.id)
+
+        // Scanned again, nothing found: the older findings no longer count.
+        const clean = await c.recordFindings(scan(ds, []))
+        expect(await c.listFindings({ datasetId: ds.id })).toEqual([])
+
+        const third = await c.recordFindings(scan(ds, [finding({ column: 'id' })]))
+        expect(await pairs(c, ds.id)).toEqual([['id', 'EMAIL_ADDRESS']])
+
+        // History keeps every scan, oldest first, in recording order and time order.
+        const history = await c.listFindingScans(ds.id)
+        expect(history).toEqual([first, second, clean, third])
+        const times = history.map((x) => x.scannedAt.getTime())
+        expect(times).toEqual([...times].sort((a, b) => a - b))
+      })
+
+      it('hides findings of an older version once a newer one is committed', async () => {
+        const c = await open()
+        const ds = await committed(c)
+        await c.recordFindings(scan(ds, [finding()]))
+        expect(await pairs(c, ds.id)).toEqual([['email', 'EMAIL_ADDRESS']])
+
+        await c.commitVersion(commitInput(ds, 1, { schema: SCHEMA_V2 }))
+        expect(await c.listFindings({ datasetId: ds.id })).toEqual([])
+        // A late scan of v1 is history, not the current picture.
+        const late = await c.recordFindings(scan(ds, [finding({ column: 'id' })]))
+        expect(late.datasetVersion).toBe(1)
+        expect(await c.listFindings({ datasetId: ds.id })).toEqual([])
+
+        // signed_up exists from v2 on.
+        await expectIssues(
+          c.recordFindings(scan(ds, [finding(), finding({ column: 'signed_up' })])),
+          'ERR_COLUMN_NOT_FOUND',
+          ['entries[1].column'],
+        )
+        const v2 = await c.recordFindings(
+          scan(ds, [finding({ column: 'signed_up', entityType: 'DATE_TIME' })], {
+            datasetVersion: 2,
+          }),
+        )
+        const listed = await c.listFindings({ datasetId: ds.id })
+        expect(listed.map((f) => [f.column, f.datasetVersion, f.scanId])).toEqual([
+          ['signed_up', 2, v2.id],
+        ])
+        expect((await c.listFindingScans(ds.id)).map((x) => x.datasetVersion)).toEqual([1, 1, 2])
+      })
+
+      it('filters by minimum sensitivity, entity type and test values', async () => {
+        const c = await open()
+        const ds = await committed(c)
+        await c.recordFindings(
+          scan(ds, [
+            finding({ column: 'id', entityType: 'ZIP_CODE', sensitivity: 'none' }),
+            finding({ column: 'id', entityType: 'PERSON_ID', sensitivity: 'low' }),
+            finding({ column: 'id', entityType: 'PHONE_NUMBER', sensitivity: 'medium' }),
+            // Every match a published test value (e.g. 4111 1111 1111 1111).
+            finding({ entityType: 'CREDIT_CARD', sensitivity: 'high', testValues: 8 }),
+            finding({ entityType: 'EMAIL_ADDRESS', sensitivity: 'high', testValues: 7 }),
+            finding({
+              entityType: 'IBAN_CODE',
+              sensitivity: 'high',
+              matches: 0,
+              testValues: 0,
+              rows: [],
+              previews: [],
+            }),
+          ]),
+        )
+        const types = async (q: Parameters<Catalog['listFindings']>[0]): Promise<string[]> =>
+          (await c.listFindings({ datasetId: ds.id, ...q })).map((f) => f.entityType)
+        expect(await types({})).toEqual([
+          'CREDIT_CARD',
+          'EMAIL_ADDRESS',
+          'IBAN_CODE',
+          'PERSON_ID',
+          'PHONE_NUMBER',
+          'ZIP_CODE',
+        ])
+        expect(await types({ includeTestValues: true })).toEqual(await types({}))
+        expect(await types({ minSensitivity: 'low' })).toEqual([
+          'CREDIT_CARD',
+          'EMAIL_ADDRESS',
+          'IBAN_CODE',
+          'PERSON_ID',
+          'PHONE_NUMBER',
+        ])
+        expect(await types({ minSensitivity: 'medium' })).toEqual([
+          'CREDIT_CARD',
+          'EMAIL_ADDRESS',
+          'IBAN_CODE',
+          'PHONE_NUMBER',
+        ])
+        expect(await types({ minSensitivity: 'high' })).toEqual([
+          'CREDIT_CARD',
+          'EMAIL_ADDRESS',
+          'IBAN_CODE',
+        ])
+        // matches == testValues is left out, also 0 == 0; 7 of 8 is real data and stays.
+        expect(await types({ includeTestValues: false })).toEqual([
+          'EMAIL_ADDRESS',
+          'PERSON_ID',
+          'PHONE_NUMBER',
+          'ZIP_CODE',
+        ])
+        expect(await types({ entityType: 'PHONE_NUMBER' })).toEqual(['PHONE_NUMBER'])
+        expect(await types({ entityType: 'PHONE_NUMBER', minSensitivity: 'high' })).toEqual([])
+        expect(
+          await types({
+            entityType: 'CREDIT_CARD',
+            minSensitivity: 'high',
+            includeTestValues: false,
+          }),
+        ).toEqual([])
+        expect(await types({ entityType: 'NOT_FOUND_ANYWHERE' })).toEqual([])
+        // Across datasets, the filters alone.
+        const all = await c.listFindings({ entityType: 'ZIP_CODE', minSensitivity: 'low' })
+        expect(all.filter((f) => f.datasetId === ds.id)).toEqual([])
+      })
+
+      it('refuses bad findings listing every problem and records none of the scan', async () => {
+        const c = await open()
+        const ds = await committed(c)
+        const secret = 'SECRET-VALUE-jane.doe@example.org-'
+        await expectIssues(
+          c.recordFindings(
+            scan(ds, [
+              finding(),
+              finding({
+                column: '',
+                entityType: 'email',
+                matches: -1,
+                sampled: 1.5,
+                testValues: Number.NaN,
+                confidence: 1.5,
+                sensitivity: 'secret' as never,
+                rows: 'all' as never,
+                previews: [secret.repeat(2)],
+              }),
+              finding({
+                entityType: 'PERSON_NAME',
+                matches: 3,
+                sampled: 2,
+                testValues: 4,
+                rows: Array.from({ length: 21 }, (_, i) => i),
+                previews: ['a', 'b', 'c', 'd', 'e', 'f'],
+              }),
+              finding({ matches: 2, rows: [1, -1, 2.5], previews: ['ok', 'n\u0000l', 'c'] }),
+              finding({ column: 'id', entityType: 'PERSON_NAME', previews: ['\ud800x'] }),
+              finding({ sampled: 11 }),
+              finding({ column: 'id', entityType: 'X'.repeat(65) }),
+              finding(),
+              null as never,
+            ]),
+          ),
+          'ERR_USAGE_INVALID_ARGUMENT',
+          [
+            'entries[1].column',
+            'entries[1].entityType',
+            'entries[1].matches',
+            'entries[1].sampled',
+            'entries[1].testValues',
+            'entries[1].confidence',
+            'entries[1].sensitivity',
+            'entries[1].rows',
+            'entries[1].previews[0]',
+            'entries[2].sampled',
+            'entries[2].testValues',
+            'entries[2].rows',
+            'entries[2].previews',
+            'entries[3].entityType',
+            'entries[3].rows',
+            'entries[3].rows[1]',
+            'entries[3].rows[2]',
+            'entries[3].previews',
+            'entries[3].previews[1]',
+            'entries[4].previews[0]',
+            'entries[5].entityType',
+            'entries[5].sampled',
+            'entries[6].entityType',
+            'entries[7].entityType',
+            'entries[8]',
+          ],
+          secret,
+        )
+        await expectIssues(
+          c.recordFindings({
+            datasetId: '',
+            datasetVersion: 0,
+            rowsSampled: -5,
+            recordedBy: 'bad\u0000principal',
+            entries: 'none' as never,
+          }),
+          'ERR_USAGE_INVALID_ARGUMENT',
+          ['datasetId', 'datasetVersion', 'rowsSampled', 'recordedBy', 'entries'],
+        )
+        // One bad entry among good ones: nothing of the scan is recorded.
+        await expectIssues(
+          c.recordFindings(scan(ds, [finding(), finding({ column: 'id', confidence: 2 })])),
+          'ERR_USAGE_INVALID_ARGUMENT',
+          ['entries[1].confidence'],
+        )
+        await expectIssues(
+          c.recordFindings(
+            scan(ds, [finding(), finding({ column: 'ghost' }), finding({ column: 'phantom' })]),
+          ),
+          'ERR_COLUMN_NOT_FOUND',
+          ['entries[1].column', 'entries[2].column'],
+        )
+        expect(await c.listFindingScans(ds.id)).toEqual([])
+        expect(await c.listFindings({ datasetId: ds.id })).toEqual([])
+
+        await expectCode(
+          c.recordFindings(scan(ds, [finding()], { datasetVersion: 2 })),
+          'ERR_VERSION_NOT_FOUND',
+        )
+        const uncommitted = await c.createDataset(datasetInput())
+        await expectCode(
+          c.recordFindings(scan(uncommitted, [], { datasetVersion: 1 })),
+          'ERR_VERSION_NOT_FOUND',
+        )
+        await expectCode(
+          c.recordFindings(scan(ds, [finding()], { datasetId: 'ds_missing' })),
+          'ERR_DATASET_NOT_FOUND',
+        )
+        await expectCode(c.listFindings({ datasetId: 'ds_missing' }), 'ERR_DATASET_NOT_FOUND')
+        await expectCode(c.listFindingScans('ds_missing'), 'ERR_DATASET_NOT_FOUND')
+        expect(await c.listFindingScans(ds.id)).toEqual([])
+        expect(await c.listFindingScans(uncommitted.id)).toEqual([])
+
+        // The same column with two types, and one type in two columns, are fine.
+        await c.recordFindings(
+          scan(ds, [finding(), finding({ entityType: 'PERSON_NAME' }), finding({ column: 'id' })]),
+        )
+        expect(await pairs(c, ds.id)).toEqual([
+          ['email', 'EMAIL_ADDRESS'],
+          ['email', 'PERSON_NAME'],
+          ['id', 'EMAIL_ADDRESS'],
+        ])
+      })
+
+      it('refuses a malformed findings query listing every problem', async () => {
+        const c = await open()
+        await expectIssues(
+          c.listFindings({
+            datasetId: '',
+            minSensitivity: 'none' as never,
+            entityType: 'email',
+            includeTestValues: 'no' as never,
+          }),
+          'ERR_USAGE_INVALID_ARGUMENT',
+          ['datasetId', 'minSensitivity', 'entityType', 'includeTestValues'],
+        )
+      })
+
+      it('orders concurrent scans of one dataset: the one recorded last wins', async () => {
+        const a = await open()
+        const b = await open()
+        const ds = await committed(a)
+        const [x, y] = await Promise.all([
+          a.recordFindings(scan(ds, [finding({ entityType: 'PERSON_NAME' })])),
+          b.recordFindings(scan(ds, [finding({ entityType: 'PHONE_NUMBER' })])),
+        ])
+        const history = await a.listFindingScans(ds.id)
+        expect(new Set(history.map((h) => h.id))).toEqual(new Set([x.id, y.id]))
+        const newest = history[1]
+        const listed = await a.listFindings({ datasetId: ds.id })
+        expect(listed.map((f) => f.scanId)).toEqual([newest?.id])
+        expect(history[0]?.scannedAt.getTime()).toBeLessThanOrEqual(
+          newest?.scannedAt.getTime() ?? 0,
+        )
+      })
+
+      it.skipIf(opts.execRaw === undefined)(
+        'refuses UPDATE and DELETE on scans, findings and classifications (append-only)',
+        async () => {
+          const exec = opts.execRaw
+          if (exec === undefined) return
+          const c = await open()
+          const ds = await committed(c)
+          const recorded = await c.recordFindings(scan(ds, [finding()]))
+          await c.recordClassifications(ds.id, [classification()])
+          const findings = await c.listFindings({ datasetId: ds.id })
+          const classifications = await c.classificationHistory(ds.id)
+          // Ids are base32 from newId, so quoting them inline is safe.
+          const statements = [
+            `UPDATE findings SET matches = 0, test_values = 0 WHERE scan_id = '${recorded.id}'`,
+            `DELETE FROM findings WHERE scan_id = '${recorded.id}'`,
+            'DELETE FROM findings',
+            `UPDATE finding_scans SET dataset_version = 1 WHERE id = '${recorded.id}'`,
+            `DELETE FROM finding_scans WHERE id = '${recorded.id}'`,
+            `UPDATE classifications SET sensitivity = 'none' WHERE dataset_id = '${ds.id}'`,
+            `DELETE FROM classifications WHERE dataset_id = '${ds.id}'`,
+          ]
+          for (const sql of statements) {
+            await expect(exec(sql), sql).rejects.toThrow(/append-only/)
+          }
+          expect(await c.listFindings({ datasetId: ds.id })).toEqual(findings)
+          expect(await c.listFindingScans(ds.id)).toEqual([recorded])
+          expect(await c.classificationHistory(ds.id)).toEqual(classifications)
+        },
+      )
+
+      it('fails with ERR_CATALOG_UNAVAILABLE before open', async () => {
+        const c = await opts.create()
+        await expectCode(c.listFindings(), 'ERR_CATALOG_UNAVAILABLE')
+        await expectCode(c.listFindingScans('ds_any'), 'ERR_CATALOG_UNAVAILABLE')
+        await expectCode(
+          c.recordFindings({
+            datasetId: 'ds_any',
+            datasetVersion: 1,
+            rowsSampled: 0,
+            recordedBy: 'scanner',
+            entries: [],
+          }),
+          'ERR_CATALOG_UNAVAILABLE',
+        )
+      })
     })
 
     it('fails with ERR_CATALOG_UNAVAILABLE before open', async () => {

@@ -14,4 +14,10 @@ runCatalogContract('postgres', {
       await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
     }),
   skip: await postgresSkip(),
+  // A separate session on the test schema, as any other client of the database could open.
+  execRaw: (sql) =>
+    withPostgresClient(async (client) => {
+      await client.query(`SET search_path TO "${schema}"`)
+      await client.query(sql)
+    }),
 })

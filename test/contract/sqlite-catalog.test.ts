@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { createSqliteCatalog } from '../../src/catalog/sqlite/sqlite-catalog.js'
+import { openSqlite } from '../../src/lib/sqlite.js'
 import { runCatalogContract } from './catalog.contract.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'strongroom-sqlite-catalog-'))
@@ -14,6 +15,20 @@ const path = join(dir, 'lake', 'catalog.db')
 runCatalogContract('sqlite', {
   create: () => Promise.resolve(createSqliteCatalog({ path })),
   cleanup: () => rm(dir, { recursive: true, force: true }),
+  // A second connection to the same file, as any other process could open it.
+  execRaw: async (sql) => {
+    const db = await openSqlite({
+      path,
+      busyTimeoutMs: 5000,
+      pragmas: [],
+      unavailableCode: 'ERR_CATALOG_UNAVAILABLE',
+    })
+    try {
+      db.exec(sql)
+    } finally {
+      db.close()
+    }
+  },
 })
 
 describe('sqlite catalog file', () => {

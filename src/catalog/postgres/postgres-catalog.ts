@@ -31,10 +31,14 @@ import type {
   DatasetSearchQuery,
   DatasetTags,
   FileRecord,
+  Finding,
+  FindingsQuery,
+  FindingsScan,
   KekRecord,
   LineageEdge,
   LineageEdgeInput,
   LineageFilter,
+  RecordFindingsInput,
   RewrappedDek,
   VersionRecord,
 } from '../catalog.js'
@@ -43,8 +47,14 @@ import {
   CLASSIFICATION_COLUMNS_OF_C,
   DATASET_TARGET,
   FILE_COLUMNS,
+  FINDING_COLUMNS,
   LINEAGE_COLUMNS,
   checkClassifications,
+  checkFindings,
+  encodeFindingLists,
+  findingColumns,
+  findingsParams,
+  toFinding,
   checkDescription,
   columnNames,
   columnsByVersion,
@@ -677,6 +687,128 @@ export class PostgresCatalog implements Catalog {
     return r.rows.map(toDataset)
   }
 
+  async recordFindings(input: RecordFindingsInput): Promise<FindingsScan> {
+    checkFindings(input)
+    const { datasetId, datasetVersion, entries } = input
+    const id = newId('scan')
+    const scannedAt = await this.#transaction(async (c) => {
+      // The row lock serializes scan writers of one dataset, so the identity `seq` (which
+      // scan is newest) is also commit order, and scannedAt never goes back.
+      await lockDataset(c, datasetId)
+      const known = await columnsAt(c, datasetId, datasetVersion)
+      if (known === undefined) throw versionNotFound(datasetId, datasetVersion)
+      throwIfColumnsMissing(datasetId, missingColumns(findingColumns(entries), known))
+      const newest = await c.query(
+        'SELECT max(scanned_at) AS newest FROM finding_scans WHERE dataset_id = $1',
+        [datasetId],
+      )
+      const last = newest.rows[0]?.['newest']
+      const at = nextRecordedAt(
+        new Date(),
+        last === null || last === undefined ? null : toDate(last, 'scanned_at').getTime(),
+      )
+      await c.query(
+        'INSERT INTO finding_scans (id, dataset_id, dataset_version, scanned_at, recorded_by, ' +
+          'rows_sampled) VALUES ($1, $2, $3, $4, $5, $6)',
+        [id, datasetId, datasetVersion, at, input.recordedBy, input.rowsSampled],
+      )
+      if (entries.length > 0) {
+        // One statement for all entries (unnest of column arrays); the lists travel as JSON
+        // text and are cast to jsonb by the server.
+        const lists = entries.map(encodeFindingLists)
+        await c.query(
+          `INSERT INTO findings (${FINDING_COLUMNS}) ` +
+            'SELECT $1::text, u.col, u.et, u.m, u.s, u.t, u.c, u.sens, u.r::jsonb, u.p::jsonb ' +
+            'FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], ' +
+            '$7::float8[], $8::text[], $9::text[], $10::text[]) ' +
+            'AS u(col, et, m, s, t, c, sens, r, p)',
+          [
+            id,
+            entries.map((e) => e.column),
+            entries.map((e) => e.entityType),
+            entries.map((e) => e.matches),
+            entries.map((e) => e.sampled),
+            entries.map((e) => e.testValues),
+            entries.map((e) => e.confidence),
+            entries.map((e) => e.sensitivity),
+            lists.map((l) => l.rows),
+            lists.map((l) => l.previews),
+          ],
+        )
+      }
+      return at
+    }, 'recordFindings')
+    return {
+      id,
+      datasetId,
+      datasetVersion,
+      scannedAt,
+      recordedBy: input.recordedBy,
+      rowsSampled: input.rowsSampled,
+    }
+  }
+
+  async listFindings(query?: FindingsQuery): Promise<Finding[]> {
+    const p = findingsParams(query)
+    if (p.datasetId !== null) {
+      const ds = await this.#query(
+        'SELECT 1 AS x FROM datasets WHERE id = $1',
+        [p.datasetId],
+        'listFindings',
+      )
+      if (ds.rows.length === 0) throw datasetNotFound(p.datasetId)
+    }
+    const r = await this.#query(
+      PG_FINDINGS_SQL,
+      [p.datasetId, p.entityType, p.minSensitivityRank, p.includeTestValues],
+      'listFindings',
+    )
+    return r.rows.map((row) => {
+      const confidence = row['confidence']
+      if (typeof confidence !== 'number') throw corrupt('confidence')
+      return toFinding({
+        scanId: toStr(row['scan_id'], 'scan_id'),
+        datasetId: toStr(row['dataset_id'], 'dataset_id'),
+        datasetVersion: toInt(row['dataset_version'], 'dataset_version'),
+        scannedAt: toDate(row['scanned_at'], 'scanned_at'),
+        column: toStr(row['column_name'], 'column_name'),
+        entityType: toStr(row['entity_type'], 'entity_type'),
+        matches: toInt(row['matches'], 'matches'),
+        sampled: toInt(row['sampled'], 'sampled'),
+        testValues: toInt(row['test_values'], 'test_values'),
+        confidence,
+        sensitivity: toStr(row['sensitivity'], 'sensitivity'),
+        rows: row['row_numbers'],
+        previews: row['previews'],
+      })
+    })
+  }
+
+  async listFindingScans(datasetId: string): Promise<FindingsScan[]> {
+    // One statement: the dataset's existence and its scans from one snapshot.
+    const r = await this.#query(
+      'SELECT d.id AS dataset, s.id, s.dataset_id, s.dataset_version, s.scanned_at, ' +
+        's.recorded_by, s.rows_sampled FROM datasets d ' +
+        'LEFT JOIN finding_scans s ON s.dataset_id = d.id WHERE d.id = $1 ORDER BY s.seq',
+      [datasetId],
+      'listFindingScans',
+    )
+    if (r.rows.length === 0) throw datasetNotFound(datasetId)
+    const out: FindingsScan[] = []
+    for (const row of r.rows) {
+      if (row['id'] === null) continue
+      out.push({
+        id: toStr(row['id'], 'id'),
+        datasetId: toStr(row['dataset_id'], 'dataset_id'),
+        datasetVersion: toInt(row['dataset_version'], 'dataset_version'),
+        scannedAt: toDate(row['scanned_at'], 'scanned_at'),
+        recordedBy: toStr(row['recorded_by'], 'recorded_by'),
+        rowsSampled: toInt(row['rows_sampled'], 'rows_sampled'),
+      })
+    }
+    return out
+  }
+
   #database(): PostgresDatabase {
     return requireOpen(this.#db, ROLE)
   }
@@ -890,6 +1022,26 @@ const PG_SEARCH_SQL =
   'AND ($5::text IS NULL OR c.entity_type = $5) ' +
   'AND ($6::int IS NULL OR c.sensitivity_rank >= $6))) ' +
   'ORDER BY d.namespace COLLATE "C", d.name COLLATE "C"'
+
+/**
+ * `listFindings`: the findings of the newest scan (highest seq) of each dataset's current
+ * version ($1 dataset id, $2 entity type, $3 minimum sensitivity rank, $4 1 to include
+ * all-test-value findings); an absent filter is a NULL parameter that makes its clause true.
+ */
+const PG_FINDINGS_SQL =
+  'SELECT s.id AS scan_id, s.dataset_id, s.dataset_version, s.scanned_at, f.column_name, ' +
+  'f.entity_type, f.matches, f.sampled, f.test_values, f.confidence, f.sensitivity, ' +
+  'f.row_numbers, f.previews FROM datasets d ' +
+  'JOIN finding_scans s ON s.seq = (SELECT max(x.seq) FROM finding_scans x ' +
+  'WHERE x.dataset_id = d.id AND x.dataset_version = d.current_version) ' +
+  'JOIN findings f ON f.scan_id = s.id ' +
+  'WHERE ($1::text IS NULL OR d.id = $1) ' +
+  'AND ($2::text IS NULL OR f.entity_type = $2) ' +
+  "AND ($3::int IS NULL OR CASE f.sensitivity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 " +
+  "WHEN 'high' THEN 3 ELSE 0 END >= $3) " +
+  'AND ($4::int = 1 OR f.matches <> f.test_values) ' +
+  'ORDER BY d.namespace COLLATE "C", d.name COLLATE "C", f.column_name COLLATE "C", ' +
+  'f.entity_type COLLATE "C"'
 
 /** LEFT JOINed classification rows as records; no row at all means no such dataset. */
 function toClassifications(

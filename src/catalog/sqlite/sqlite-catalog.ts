@@ -30,10 +30,14 @@ import type {
   DatasetSearchQuery,
   DatasetTags,
   FileRecord,
+  Finding,
+  FindingsQuery,
+  FindingsScan,
   KekRecord,
   LineageEdge,
   LineageEdgeInput,
   LineageFilter,
+  RecordFindingsInput,
   RewrappedDek,
   VersionRecord,
 } from '../catalog.js'
@@ -42,8 +46,15 @@ import {
   CLASSIFICATION_COLUMNS_OF_C,
   DATASET_TARGET,
   FILE_COLUMNS,
+  FINDING_COLUMNS,
   LINEAGE_COLUMNS,
   checkClassifications,
+  checkFindings,
+  encodeFindingLists,
+  findingColumns,
+  findingsParams,
+  parseFindingList,
+  toFinding,
   checkDescription,
   columnNames,
   columnsByVersion,
@@ -152,6 +163,31 @@ interface ClassificationRow {
   dataset_version: number | null
   recorded_by: string
   recorded_at: number
+}
+
+interface FindingsScanRow {
+  id: string | null
+  dataset_id: string
+  dataset_version: number
+  scanned_at: number
+  recorded_by: string
+  rows_sampled: number
+}
+
+interface FindingRow {
+  scan_id: string
+  dataset_id: string
+  dataset_version: number
+  scanned_at: number
+  column_name: string
+  entity_type: string
+  matches: number
+  sampled: number
+  test_values: number
+  confidence: number
+  sensitivity: string
+  row_numbers: string
+  previews: string
 }
 
 interface KekRow {
@@ -726,6 +762,110 @@ export class SqliteCatalog implements Catalog {
     })
   }
 
+  recordFindings(input: RecordFindingsInput): Promise<FindingsScan> {
+    return this.#run('recordFindings', () => {
+      checkFindings(input)
+      const { datasetId, datasetVersion, entries } = input
+      const id = newId('scan')
+      const scannedAt = this.#write(() => {
+        this.#currentVersionOf(datasetId)
+        const known = this.#columnsAt(datasetId, datasetVersion)
+        if (known === undefined) throw versionNotFound(datasetId, datasetVersion)
+        throwIfColumnsMissing(datasetId, missingColumns(findingColumns(entries), known))
+        const newest = this.#stmt(
+          'SELECT max(scanned_at) AS newest FROM finding_scans WHERE dataset_id = ?',
+        ).get(datasetId) as { newest: number | null }
+        const at = nextRecordedAt(new Date(), newest.newest)
+        this.#stmt(
+          'INSERT INTO finding_scans (id, dataset_id, dataset_version, scanned_at, recorded_by, ' +
+            'rows_sampled) VALUES (?, ?, ?, ?, ?, ?)',
+        ).run(id, datasetId, datasetVersion, at.getTime(), input.recordedBy, input.rowsSampled)
+        const insert = this.#stmt(
+          `INSERT INTO findings (${FINDING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        for (const e of entries) {
+          const lists = encodeFindingLists(e)
+          insert.run(
+            id,
+            e.column,
+            e.entityType,
+            e.matches,
+            e.sampled,
+            e.testValues,
+            e.confidence,
+            e.sensitivity,
+            lists.rows,
+            lists.previews,
+          )
+        }
+        return at
+      })
+      return {
+        id,
+        datasetId,
+        datasetVersion,
+        scannedAt,
+        recordedBy: input.recordedBy,
+        rowsSampled: input.rowsSampled,
+      }
+    })
+  }
+
+  listFindings(query?: FindingsQuery): Promise<Finding[]> {
+    return this.#run('listFindings', () => {
+      const p = findingsParams(query)
+      if (p.datasetId !== null) this.#currentVersionOf(p.datasetId)
+      const rows = this.#stmt(SQLITE_FINDINGS_SQL).all({
+        datasetId: p.datasetId,
+        entityType: p.entityType,
+        minRank: p.minSensitivityRank,
+        includeTest: p.includeTestValues,
+      }) as FindingRow[]
+      return rows.map((r) =>
+        toFinding({
+          scanId: r.scan_id,
+          datasetId: r.dataset_id,
+          datasetVersion: r.dataset_version,
+          scannedAt: new Date(r.scanned_at),
+          column: r.column_name,
+          entityType: r.entity_type,
+          matches: r.matches,
+          sampled: r.sampled,
+          testValues: r.test_values,
+          confidence: r.confidence,
+          sensitivity: r.sensitivity,
+          rows: parseFindingList(r.row_numbers),
+          previews: parseFindingList(r.previews),
+        }),
+      )
+    })
+  }
+
+  listFindingScans(datasetId: string): Promise<FindingsScan[]> {
+    return this.#run('listFindingScans', () => {
+      // One statement: the dataset's existence and its scans from one snapshot.
+      const rows = this.#stmt(
+        'SELECT d.id AS dataset, s.id, s.dataset_id, s.dataset_version, s.scanned_at, ' +
+          's.recorded_by, s.rows_sampled FROM datasets d ' +
+          'LEFT JOIN finding_scans s ON s.dataset_id = d.id WHERE d.id = ? ORDER BY s.seq',
+      ).all(datasetId) as FindingsScanRow[]
+      if (rows.length === 0) throw datasetNotFound(datasetId)
+      const out: FindingsScan[] = []
+      for (const r of rows) {
+        if (r.id === null) continue
+        out.push({
+          id: r.id,
+          datasetId: r.dataset_id,
+          datasetVersion: r.dataset_version,
+          scannedAt: new Date(r.scanned_at),
+          recordedBy: r.recorded_by,
+          rowsSampled: r.rows_sampled,
+        })
+      }
+      return out
+    })
+  }
+
   /** The dataset's current version; `ERR_DATASET_NOT_FOUND` when there is no such dataset. */
   #currentVersionOf(datasetId: string): number {
     const ds = this.#stmt('SELECT current_version FROM datasets WHERE id = ?').get(datasetId) as
@@ -906,6 +1046,24 @@ const SQLITE_SEARCH_SQL =
   'AND (@entityType IS NULL OR c.entity_type = @entityType) ' +
   'AND (@minRank IS NULL OR c.sensitivity_rank >= @minRank))) ' +
   'ORDER BY d.namespace, d.name'
+
+/**
+ * `listFindings`: the findings of the newest scan (highest seq) of each dataset's current
+ * version, filtered; an absent filter is a NULL parameter that makes its clause true.
+ */
+const SQLITE_FINDINGS_SQL =
+  'SELECT s.id AS scan_id, s.dataset_id, s.dataset_version, s.scanned_at, f.column_name, ' +
+  'f.entity_type, f.matches, f.sampled, f.test_values, f.confidence, f.sensitivity, ' +
+  'f.row_numbers, f.previews FROM datasets d ' +
+  'JOIN finding_scans s ON s.seq = (SELECT max(x.seq) FROM finding_scans x ' +
+  'WHERE x.dataset_id = d.id AND x.dataset_version = d.current_version) ' +
+  'JOIN findings f ON f.scan_id = s.id ' +
+  'WHERE (@datasetId IS NULL OR d.id = @datasetId) ' +
+  'AND (@entityType IS NULL OR f.entity_type = @entityType) ' +
+  "AND (@minRank IS NULL OR CASE f.sensitivity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 " +
+  "WHEN 'high' THEN 3 ELSE 0 END >= @minRank) " +
+  'AND (@includeTest = 1 OR f.matches <> f.test_values) ' +
+  'ORDER BY d.namespace, d.name, f.column_name, f.entity_type'
 
 /** LEFT JOINed classification rows as records; no row at all means no such dataset. */
 function toClassifications(
