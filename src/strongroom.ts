@@ -3,6 +3,8 @@
  * ports, and exposes every operation as one typed object. The CLI (and later the server)
  * is a thin layer over {@link Strongroom}.
  */
+import type { DiscoveryConfig } from './discovery/discovery-config.js'
+import { createDiscoveryEngine } from './discovery/discovery-engine.js'
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
 import { join, resolve } from 'node:path'
@@ -49,7 +51,13 @@ import {
 } from './lake/describe.js'
 import { ingest, type IngestFormat, type IngestOptions, type IngestResult } from './lake/ingest.js'
 import { KeyManager } from './lake/key-manager.js'
-import { scanDataset, scanFile as scanFileWith, type ScanReport } from './lake/scan.js'
+import { listFindings, type NamedFinding } from './lake/findings.js'
+import {
+  scanDataset,
+  scanFile as scanFileWith,
+  type ScanOptions,
+  type ScanReport,
+} from './lake/scan.js'
 import {
   classificationHistory,
   classify,
@@ -298,6 +306,8 @@ async function wire(config: LakeConfig, options: StrongroomOptions): Promise<Wir
         ? createNoopLineageEmitter()
         : createHttpLineageEmitter({ url: config.lineage.url })
     opened.push(emitter)
+    const discovery = createDiscoveryEngine(config.discovery)
+    opened.push(discovery)
     const ctx: LakeContext = {
       config,
       catalog,
@@ -309,6 +319,7 @@ async function wire(config: LakeConfig, options: StrongroomOptions): Promise<Wir
       audit: auditLog,
       client: options.client ?? { kind: 'library' },
       lineage: { lakeId, emitter },
+      discovery,
     }
     return { ctx, auditStore, auditLog, signer }
   } catch (e) {
@@ -574,14 +585,45 @@ export class Strongroom {
     )
   }
 
-  /** Classifies the columns of a dataset from a sample of its rows (default 1,000). */
-  scan(dataset: string, options: { sample?: number } = {}): Promise<ScanReport> {
+  /**
+   * Classifies the columns of a dataset from a sample of its rows (default 1,000) and
+   * records the classifications and findings. With `reveal`, up to five matched values per
+   * finding are returned (never stored); that is its own audited action,
+   * `dataset.scan.reveal`, so who looked at sample values is on record.
+   */
+  scan(dataset: string, options: ScanOptions = {}): Promise<ScanReport> {
     const ctx = this.#ctx
     return audited(
       ctx,
-      { action: 'dataset.scan', resources: [datasetResource(dataset)] },
+      {
+        action: options.reveal === true ? 'dataset.scan.reveal' : 'dataset.scan',
+        resources: [datasetResource(dataset)],
+      },
       () => scanDataset(ctx, dataset, options),
       (r) => ({ rows: r.rowsSampled }),
+    )
+  }
+
+  /**
+   * The discovery findings in force: per dataset, those of the newest scan of its current
+   * version (counts, row numbers, redacted previews; never values).
+   */
+  findings(
+    query: {
+      dataset?: string
+      minSensitivity?: 'low' | 'medium' | 'high'
+      entityType?: string
+      includeTestValues?: boolean
+    } = {},
+  ): Promise<NamedFinding[]> {
+    const ctx = this.#ctx
+    return auditedLookup(
+      ctx,
+      {
+        action: 'findings.list',
+        resources: query.dataset === undefined ? [] : [datasetResource(query.dataset)],
+      },
+      () => listFindings(ctx, query),
     )
   }
 
@@ -694,6 +736,7 @@ export class Strongroom {
     if (this.#closed) return
     this.#closed = true
     this.#ctx.keys.close()
+    this.#ctx.discovery.close()
     await this.#ctx.lineage.emitter.close()
     await this.#ctx.engine.close()
     await this.#ctx.store.close()
@@ -711,18 +754,26 @@ export class Strongroom {
  */
 export async function scanFile(
   path: string,
-  options: { format?: IngestFormat; sample?: number; scratchDir?: string } = {},
+  options: ScanOptions & {
+    format?: IngestFormat
+    scratchDir?: string
+    /** Discovery settings (custom identifiers, allow lists, …); the defaults when omitted. */
+    discovery?: DiscoveryConfig
+  } = {},
 ): Promise<ScanReport> {
   const engine = await createDuckDbEngine({
     scratchDir: options.scratchDir ?? '/dev/shm',
     threads: 1,
   })
+  const discovery = createDiscoveryEngine(options.discovery)
   try {
-    return await scanFileWith(engine, path, {
+    return await scanFileWith(engine, discovery, path, {
       ...(options.format === undefined ? {} : { format: options.format }),
       ...(options.sample === undefined ? {} : { sample: options.sample }),
+      ...(options.reveal === undefined ? {} : { reveal: options.reveal }),
     })
   } finally {
+    discovery.close()
     await engine.close()
   }
 }

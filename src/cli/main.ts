@@ -4,7 +4,6 @@
  * from the one table in `exit-codes.ts`.
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { open, rename, rm, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
@@ -15,9 +14,10 @@ import { StrongroomError } from '../errors.js'
 import { renderLineageDot, renderLineageJson, renderLineageTree } from '../lineage/graph.js'
 import type { IngestFormat, IngestMode } from '../lake/ingest.js'
 import type { OutputFormat } from '../lake/read.js'
-import { createStrongroom, initStrongroom, scanFile, type Strongroom } from '../strongroom.js'
+import { createStrongroom, initStrongroom, type Strongroom } from '../strongroom.js'
 import { EXIT } from './exit-codes.js'
 import { formatBytes, processIo, reportError, table, toJson, type Io } from './output.js'
+import { registerDiscoveryCommands } from './commands/discovery.js'
 import { createProgress } from './progress.js'
 
 /** Audit events from this interface say they came through the CLI. */
@@ -212,11 +212,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<dataset>', 'namespace.name')
     .option('--version <n>', 'a version other than the current one', positiveInt('--version'))
     .action(async (dataset: string, opts: { version?: number }) => {
-      const [d, m] = await withLake(
+      const [d, m, f] = await withLake(
         async (lake) =>
-          [await lake.show(dataset, opts.version), await lake.metadata(dataset)] as const,
+          [
+            await lake.show(dataset, opts.version),
+            await lake.metadata(dataset),
+            await lake.findings({ dataset }),
+          ] as const,
       )
-      out({ ...d, metadata: m }, () =>
+      out({ ...d, metadata: m, findings: f }, () =>
         [
           `${d.dataset} (${d.id}) owner ${d.owner}, current version ${d.currentVersion}, ${d.rows} rows\n`,
           d.subjectColumn === null ? '' : `subject column: ${d.subjectColumn}\n`,
@@ -237,6 +241,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
               ]
             }),
           ),
+          f.length === 0
+            ? ''
+            : `\nFindings (scan of version ${f[0]?.datasetVersion ?? ''})\n` +
+              table(
+                ['COLUMN', 'ENTITY', 'SENSITIVITY', 'MATCHES', 'TEST', 'PREVIEW'],
+                f.map((x) => [
+                  x.column,
+                  x.entityType,
+                  x.sensitivity,
+                  `${x.matches}/${x.sampled}`,
+                  x.testValues,
+                  x.previews.slice(0, 2).join(' | '),
+                ]),
+              ),
           '\nVersions\n',
           table(
             ['VERSION', 'OPERATION', 'ROWS', 'FILES', 'CREATED'],
@@ -419,61 +437,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       if (!r.ok) setExit(EXIT.problemsFound)
     })
 
-  program
-    .command('scan')
-    .description(
-      'find personal data: classify the columns of a file or dataset, or (--spans) free text in JSONL',
-    )
-    .argument('<source>', 'a CSV/JSONL/Parquet file, or a dataset namespace.name')
-    .addOption(
-      new Option('--format <format>', 'input format (default: from the extension)').choices([
-        'csv',
-        'jsonl',
-        'parquet',
-      ]),
-    )
-    .option('--sample <n>', 'rows to sample (default 1000)', positiveInt('--sample'))
-    .option('--spans', 'span mode: one JSON object per input line in, one line of spans out')
-    .option('--text-field <field>', 'with --spans: the field holding the text', 'text')
-    .action(
-      async (
-        source: string,
-        opts: { format?: IngestFormat; sample?: number; spans?: boolean; textField: string },
-      ) => {
-        if (opts.spans === true) {
-          const { scanJsonlSpans } = await import('../discovery/scan-spans.js')
-          const { createDefaultRegistry } = await import('../discovery/default-registry.js')
-          await scanJsonlSpans(source, opts.textField, createDefaultRegistry(), (line) =>
-            io.out(line + '\n'),
-          )
-          return
-        }
-        const sample = opts.sample === undefined ? {} : { sample: opts.sample }
-        const isDataset = isDatasetName(source) && !existsSync(source)
-        const r = isDataset
-          ? await withLake((lake) => lake.scan(source, sample))
-          : await scanFile(source, {
-              ...sample,
-              ...(opts.format === undefined ? {} : { format: opts.format }),
-            })
-        out(
-          r,
-          () =>
-            `Scanned ${r.rowsSampled} row(s) of ${r.source}\n` +
-            table(
-              ['COLUMN', 'ENTITY', 'SENSITIVITY', 'SHARE', 'CONFIDENCE', 'ROWS'],
-              r.columns.map((c) => [
-                c.column,
-                c.entityType,
-                c.sensitivity,
-                `${Math.round(c.share * 100)}%`,
-                c.confidence.toFixed(2),
-                c.rows.join(' '),
-              ]),
-            ),
-        )
-      },
-    )
+  registerDiscoveryCommands({ program, io, out, withLake, setExit })
 
   program
     .command('search')

@@ -3,6 +3,11 @@
  * comes from `STRONGROOM_PASSPHRASE` (or the caller), the PKCS#11 PIN from the variable
  * the config names, database passwords from the connection URL's environment variable.
  */
+import {
+  DEFAULT_DISCOVERY_CONFIG,
+  parseDiscoveryConfig,
+  type DiscoveryConfig,
+} from '../discovery/discovery-config.js'
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { parse } from 'yaml'
@@ -70,6 +75,8 @@ export interface LakeConfig {
   readonly audit: AuditConfig
   readonly lineage: LineageConfig
   readonly engine: EngineConfig
+  /** Discovery settings: custom identifiers, allow lists, overrides (`discovery:`). */
+  readonly discovery: DiscoveryConfig
 }
 
 /** The file name of a lake's configuration, in its root folder. */
@@ -85,6 +92,7 @@ export function defaultLakeConfig(root: string): LakeConfig {
     audit: { kind: 'sqlite', path: join(root, 'audit.db') },
     lineage: {},
     engine: { scratchDir: '/dev/shm', chunkBytes: 16 * 1024 * 1024, threads: 1 },
+    discovery: DEFAULT_DISCOVERY_CONFIG,
   }
 }
 
@@ -184,6 +192,7 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
     'audit',
     'lineage',
     'engine',
+    'discovery',
   ])
   for (const k of Object.keys(doc)) if (!known.has(k)) bad(k, 'is not a known setting')
 
@@ -302,6 +311,9 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
       engine = { scratchDir, chunkBytes, threads }
     }
   }
+  const parsed = parseDiscoveryConfig(doc['discovery'])
+  issues.push(...parsed.issues)
+  const discovery = parsed.config
   if (issues.length > 0)
     throw new StrongroomError(
       'ERR_CONFIG_INVALID',
@@ -311,7 +323,7 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
         hint: `Fix ${CONFIG_FILE}; every problem is listed.`,
       },
     )
-  return { root, catalog, objectStore, keyProvider, audit, lineage, engine }
+  return { root, catalog, objectStore, keyProvider, audit, lineage, engine, discovery }
 }
 
 /** Replaces `${NAME}` with environment variables, so secrets stay out of the file. */

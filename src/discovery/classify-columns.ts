@@ -1,18 +1,44 @@
 /**
  * Column classification from a sample of values (Macie-style "managed data identifiers"
- * over a table): each value is scanned, a column is classified by the entity type that
- * covers most of its sampled values, and a column whose values merely *contain* personal
- * data (free text) is classified by what it contains, with lower confidence.
+ * over a table): each value is scanned with its column name as context, a column is
+ * classified by the entity type that covers most of its sampled values, and a column whose
+ * values merely *contain* personal data (free text) is classified by what it contains,
+ * with lower confidence. Every type found is kept as a finding, with counts, row numbers
+ * and redacted previews — never a raw value unless the caller asks to reveal.
  */
 import type { Sensitivity } from '../catalog/catalog.js'
 import type { CellValue } from '../core/batch.js'
-import type { DetectorRegistry } from './detector.js'
+import type { DetectorRegistry, Span } from './detector.js'
+import type { DiscoveryEngine, ScanContext } from './discovery-engine.js'
+import { redactedPreview } from './preview.js'
 import { scanText } from './scan-text.js'
 
 /** The sampled values of one column. */
 export interface ColumnSample {
   readonly name: string
   readonly values: readonly CellValue[]
+  /** Row number of each sampled value (0-based); defaults to the value's index. */
+  readonly rows?: readonly number[]
+}
+
+/** One entity type found in a column. */
+export interface EntityFinding {
+  readonly entityType: string
+  /** Sampled non-empty values in which the type was found. */
+  readonly matches: number
+  /** Of `matches`, values that are published test values (test cards, example keys). */
+  readonly testValues: number
+  /** Values the type covers (almost) whole, as opposed to values that contain it. */
+  readonly wholeValues: number
+  /** 0..1. */
+  readonly confidence: number
+  readonly sensitivity: Sensitivity
+  /** Up to 20 row numbers where it was found. */
+  readonly rows: readonly number[]
+  /** Up to 5 redacted previews (`j•••@e•••.com`); safe to store and show. */
+  readonly previews: readonly string[]
+  /** Up to 5 matched values, only when the scan was asked to reveal them. Never stored. */
+  readonly revealed?: readonly string[]
 }
 
 /** The classification of one column. */
@@ -29,6 +55,19 @@ export interface ColumnFinding {
   readonly sampled: number
   /** Up to five sample row numbers (0-based) where the entity was found; never values. */
   readonly rows: readonly number[]
+  /** Every entity type found in the column, most frequent first. */
+  readonly entities: readonly EntityFinding[]
+}
+
+/** Anything that scans one text: a {@link DiscoveryEngine}, or a bare registry. */
+export type ColumnScanner = DiscoveryEngine | DetectorRegistry
+
+/** Options for {@link classifyColumns}. */
+export interface ClassifyOptions {
+  /** Keep up to 5 matched values per finding in `revealed` (for `scan --reveal`). */
+  readonly reveal?: boolean
+  /** Column → entity type (or `NONE`) decided by configuration, which replaces detection. */
+  readonly overrides?: Readonly<Record<string, string>>
 }
 
 // Identifiers that open accounts or identify a person on their own are high; contact
@@ -36,12 +75,46 @@ export interface ColumnFinding {
 const SENSITIVITY: Readonly<Record<string, Sensitivity>> = {
   CREDIT_CARD: 'high',
   US_SSN: 'high',
+  US_ITIN: 'high',
+  US_PASSPORT: 'high',
+  US_DRIVER_LICENSE: 'high',
   IBAN_CODE: 'high',
   UK_NHS: 'high',
+  UK_NINO: 'high',
+  CA_SIN: 'high',
+  ES_NIF: 'high',
+  ES_NIE: 'high',
+  IT_FISCAL_CODE: 'high',
+  DE_TAX_ID: 'high',
+  FR_NIR: 'high',
+  IN_AADHAAR: 'high',
+  IN_PAN: 'high',
+  AU_TFN: 'high',
+  AU_MEDICARE: 'high',
+  SG_NRIC_FIN: 'high',
+  MEDICAL_RECORD_NUMBER: 'high',
+  DIAGNOSIS_CODE: 'high',
+  PASSWORD: 'high',
+  PRIVATE_KEY: 'high',
+  AWS_ACCESS_KEY: 'high',
+  API_KEY: 'high',
+  JWT: 'high',
+  CRYPTO: 'medium',
   ABA_ROUTING_NUMBER: 'medium',
   EMAIL_ADDRESS: 'medium',
   PHONE_NUMBER: 'medium',
+  PERSON: 'medium',
+  STREET_ADDRESS: 'medium',
   VIN: 'medium',
+  NRP: 'medium',
+  AU_ABN: 'low',
+  NPI: 'low',
+  DEA_NUMBER: 'low',
+  ORGANIZATION: 'low',
+  LOCATION: 'low',
+  ZIP_CODE: 'low',
+  AGE: 'low',
+  TITLE: 'low',
   DATE_TIME: 'low',
   IP_ADDRESS: 'low',
   MAC_ADDRESS: 'low',
@@ -49,7 +122,7 @@ const SENSITIVITY: Readonly<Record<string, Sensitivity>> = {
   DOMAIN_NAME: 'low',
 }
 
-/** The sensitivity of an entity type (`medium` for types not listed). */
+/** The sensitivity of a built-in entity type (`medium` for types not listed). */
 export function sensitivityOf(entityType: string): Sensitivity {
   return entityType === 'NONE' ? 'none' : (SENSITIVITY[entityType] ?? 'medium')
 }
@@ -60,6 +133,8 @@ const MIN_SHARE = 0.3
 const WHOLE_VALUE = 0.8
 /** Confidence factor for free text that only contains an entity. */
 const CONTAINS_FACTOR = 0.6
+const MAX_ROWS = 20
+const MAX_PREVIEWS = 5
 
 function asText(v: CellValue): string | undefined {
   if (v === null || v instanceof Uint8Array) return undefined
@@ -68,58 +143,143 @@ function asText(v: CellValue): string | undefined {
   return s.length === 0 ? undefined : s
 }
 
-/** Classifies each sampled column; columns without a finding are `NONE`. */
+interface Tally {
+  matches: number
+  whole: number
+  tests: number
+  rows: number[]
+  previews: string[]
+  revealed: string[]
+}
+
+function scannerOf(scanner: ColumnScanner): {
+  scan: (text: string, ctx: ScanContext) => Span[]
+  sensitivity: (type: string) => Sensitivity
+} {
+  if ('scan' in scanner) {
+    return {
+      scan: (text, ctx) => scanner.scan(text, ctx),
+      sensitivity: (t) => scanner.customSensitivity(t) ?? sensitivityOf(t),
+    }
+  }
+  return { scan: (text) => scanText(text, scanner, { minScore: 0.4 }), sensitivity: sensitivityOf }
+}
+
+/**
+ * Classifies each sampled column; columns without a finding are `NONE`.
+ *
+ * @example
+ * ```ts
+ * classifyColumns([{ name: 'c1', values: ['a@example.com'] }], createDiscoveryEngine())
+ * // [{ column: 'c1', entityType: 'EMAIL_ADDRESS', share: 1, … }]
+ * ```
+ */
 export function classifyColumns(
   samples: readonly ColumnSample[],
-  registry: DetectorRegistry,
+  scanner: ColumnScanner,
+  options: ClassifyOptions = {},
 ): ColumnFinding[] {
+  const { scan, sensitivity } = scannerOf(scanner)
   return samples.map((sample) => {
-    const whole = new Map<string, number>()
-    const contains = new Map<string, number>()
-    const where = new Map<string, number[]>()
+    const tallies = new Map<string, Tally>()
     let sampled = 0
-    for (const [row, v] of sample.values.entries()) {
+    for (const [index, v] of sample.values.entries()) {
       const text = asText(v)
       if (text === undefined) continue
       sampled += 1
-      const spans = scanText(text, registry, { minScore: 0.4 })
+      const row = sample.rows?.[index] ?? index
+      const spans = scan(text, { columnName: sample.name, includeTestValues: true })
       const seen = new Set<string>()
       for (const s of spans) {
         if (seen.has(s.type)) continue
         seen.add(s.type)
-        const target = (s.end - s.start) / text.length >= WHOLE_VALUE ? whole : contains
-        target.set(s.type, (target.get(s.type) ?? 0) + 1)
-        const rows = where.get(s.type) ?? []
-        if (rows.length < 5) rows.push(row)
-        where.set(s.type, rows)
+        const t = tallies.get(s.type) ?? {
+          matches: 0,
+          whole: 0,
+          tests: 0,
+          rows: [],
+          previews: [],
+          revealed: [],
+        }
+        tallies.set(s.type, t)
+        const ofType = spans.filter((x) => x.type === s.type)
+        t.matches += 1
+        if (ofType.every((x) => x.testValue === true)) t.tests += 1
+        if ((s.end - s.start) / text.length >= WHOLE_VALUE) t.whole += 1
+        if (t.rows.length < MAX_ROWS) t.rows.push(row)
+        const value = text.slice(s.start, s.end)
+        if (t.previews.length < MAX_PREVIEWS) t.previews.push(redactedPreview(value, s.type))
+        if (options.reveal === true && t.revealed.length < MAX_PREVIEWS) t.revealed.push(value)
       }
     }
-    const best = (m: Map<string, number>): [string, number] | undefined =>
-      [...m.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]
-    const w = best(whole)
-    if (w !== undefined && sampled > 0 && w[1] / sampled >= MIN_SHARE) {
-      const share = w[1] / sampled
+    const entities = [...tallies.entries()]
+      .map(([entityType, t]): EntityFinding => {
+        const share = sampled === 0 ? 0 : t.matches / sampled
+        const wholeShare = sampled === 0 ? 0 : t.whole / sampled
+        // Mostly whole values: the column *is* this type; else it only contains it.
+        const confidence = wholeShare >= share / 2 ? share : share * CONTAINS_FACTOR
+        return {
+          entityType,
+          matches: t.matches,
+          testValues: t.tests,
+          wholeValues: t.whole,
+          confidence: round(confidence),
+          sensitivity: t.tests === t.matches ? 'low' : sensitivity(entityType),
+          rows: t.rows,
+          previews: t.previews,
+          ...(options.reveal === true ? { revealed: t.revealed } : {}),
+        }
+      })
+      .sort((a, b) => b.matches - a.matches || a.entityType.localeCompare(b.entityType))
+
+    const override = options.overrides?.[sample.name]
+    if (override !== undefined) {
       return {
         column: sample.name,
-        entityType: w[0],
-        share,
-        confidence: share,
-        sensitivity: sensitivityOf(w[0]),
+        entityType: override,
+        share: 1,
+        confidence: 1,
+        sensitivity: sensitivity(override),
         sampled,
-        rows: where.get(w[0]) ?? [],
+        rows: [],
+        entities,
       }
     }
-    const c = best(contains)
-    if (c !== undefined && sampled > 0 && c[1] / sampled >= MIN_SHARE / 3) {
-      const share = c[1] / sampled
+    const pick = (kind: 'whole' | 'contains'): EntityFinding | undefined => {
+      const live = entities.filter((e) => e.matches > e.testValues)
+      if (kind === 'whole') {
+        return [...live]
+          .sort((a, b) => b.wholeValues - a.wholeValues || a.entityType.localeCompare(b.entityType))
+          .find((e) => sampled > 0 && e.wholeValues / sampled >= MIN_SHARE)
+      }
+      return live.find((e) => sampled > 0 && e.matches / sampled >= MIN_SHARE / 3)
+    }
+    const whole = pick('whole')
+    if (whole !== undefined) {
+      const share = whole.wholeValues / sampled
       return {
         column: sample.name,
-        entityType: c[0],
-        share,
-        confidence: Math.min(1, share) * CONTAINS_FACTOR,
-        sensitivity: sensitivityOf(c[0]),
+        entityType: whole.entityType,
+        share: round(share),
+        confidence: round(share),
+        sensitivity: whole.sensitivity,
         sampled,
-        rows: where.get(c[0]) ?? [],
+        rows: whole.rows.slice(0, 5),
+        entities,
+      }
+    }
+    const contained = pick('contains')
+    if (contained !== undefined) {
+      const share = contained.matches / sampled
+      return {
+        column: sample.name,
+        entityType: contained.entityType,
+        share: round(share),
+        confidence: round(Math.min(1, share) * CONTAINS_FACTOR),
+        sensitivity: contained.sensitivity,
+        sampled,
+        rows: contained.rows.slice(0, 5),
+        entities,
       }
     }
     return {
@@ -130,6 +290,11 @@ export function classifyColumns(
       sensitivity: 'none',
       sampled,
       rows: [],
+      entities,
     }
   })
+}
+
+function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000
 }

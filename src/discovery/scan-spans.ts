@@ -6,7 +6,8 @@
  */
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
-import type { DetectorRegistry } from './detector.js'
+import { DetectorRegistry } from './detector.js'
+import type { DiscoveryEngine } from './discovery-engine.js'
 import { scanText } from './scan-text.js'
 
 /** What {@link scanJsonlSpans} processed. */
@@ -17,14 +18,22 @@ export interface SpanScanResult {
   readonly bytes: number
 }
 
-/** Scans field `field` of every JSONL line of `path`, writing one result line each. */
+/**
+ * Scans field `field` of every JSONL line of `path`, writing one result line each. With a
+ * {@link DiscoveryEngine} its configuration (minimum confidence, allow list, custom
+ * identifiers) applies; `options.minScore` is for a bare registry.
+ */
 export async function scanJsonlSpans(
   path: string,
   field: string,
-  registry: DetectorRegistry,
+  scanner: DiscoveryEngine | DetectorRegistry,
   out: (line: string) => Promise<void> | void,
   options: { minScore?: number } = {},
 ): Promise<SpanScanResult> {
+  const scan =
+    scanner instanceof DetectorRegistry
+      ? (text: string) => scanText(text, scanner, { minScore: options.minScore ?? 0.4 })
+      : (text: string) => scanner.scan(text)
   const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })
   let lines = 0
   let spans = 0
@@ -48,7 +57,7 @@ export async function scanJsonlSpans(
       await out(JSON.stringify({ spans: [], error: { code: 'ERR_INPUT_MALFORMED', line: lines } }))
       continue
     }
-    const found = scanText(text, registry, { minScore: options.minScore ?? 0.4 })
+    const found = scan(text)
     spans += found.length
     await out(
       JSON.stringify({

@@ -8,6 +8,13 @@ import type { DetectorRegistry, Span } from './detector.js'
 export interface ScanTextOptions {
   /** Spans scoring below this are dropped before overlap resolution. Default 0. */
   readonly minScore?: number
+  /** Spans found by other means (custom identifiers), resolved together with the rest. */
+  readonly extra?: readonly Span[]
+  /**
+   * Drops candidates before overlaps are resolved (allow lists), so an allowed value never
+   * hides a real finding that overlaps it.
+   */
+  readonly filter?: (text: string, candidates: Span[]) => Span[]
 }
 
 /**
@@ -29,12 +36,16 @@ export function scanText(
   if (!(minScore >= 0 && minScore <= 1)) {
     throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'minScore must be within 0..1')
   }
-  const candidates: Span[] = []
+  let candidates: Span[] = []
   for (const detector of registry.list()) {
     for (const span of detector.detect(text)) {
       if (span.score >= minScore && span.end > span.start) candidates.push(span)
     }
   }
+  for (const span of options.extra ?? [])
+    if (span.score >= minScore && span.end > span.start) candidates.push(span)
+  if (options.filter !== undefined && candidates.length > 0)
+    candidates = options.filter(text, candidates)
   candidates.sort(
     (a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start,
   )

@@ -1,3 +1,4 @@
+import type { DiscoveryEngine } from '../discovery/discovery-engine.js'
 import type { AuditClient, AuditEventInput } from '../audit/audit-event.js'
 import type { Catalog } from '../catalog/catalog.js'
 import type { LakeConfig } from '../config/config.js'
@@ -35,6 +36,8 @@ export interface LakeContext {
   readonly client: AuditClient
   /** Where lineage events and edges go. */
   readonly lineage: LineageSink
+  /** The discovery engine configured by the lake's `discovery:` settings. */
+  readonly discovery: DiscoveryEngine
 }
 
 /** Progress of a long operation, for progress bars. */

@@ -13,6 +13,7 @@ import type { ColumnFinding } from '../discovery/classify-columns.js'
 import { once, prefetch, sha256, tap } from '../lib/streams.js'
 import { throwIfAborted, type LakeContext, type OperationOptions } from './context.js'
 import { objectKeyFor } from './datasets.js'
+import { recordFindings } from './findings.js'
 import { classifySamples, sampleParquet, type Samples } from './sampling.js'
 
 /** Input formats ingest reads. */
@@ -249,19 +250,19 @@ export async function ingest(
       keptFileIds,
       rowCount: rows + (previous !== undefined && mode !== 'overwrite' ? previous.rowCount : 0),
     })
-    const classifications = classifySamples(samples)
-    await ctx.catalog.recordClassifications(
-      ds.id,
-      classifications.map((f) => ({
-        column: f.column,
-        entityType: f.entityType,
-        confidence: Math.round(f.confidence * 1000) / 1000,
-        sensitivity: f.sensitivity,
-        source: 'detected' as const,
-        datasetVersion: committed.version,
-        recordedBy: ctx.principal,
-      })),
-    )
+    const overrides = ctx.config.discovery.overrides[formatDatasetName(ds)] ?? {}
+    const classifications =
+      options.classify === false ? [] : classifySamples(samples, ctx.discovery, { overrides })
+    // Without classification nothing was scanned: recording an empty scan would claim
+    // the version is clean.
+    if (options.classify !== false)
+      await recordFindings(ctx, {
+        datasetId: ds.id,
+        version: committed.version,
+        rowsSampled: samples?.[0]?.values.length ?? 0,
+        columns: classifications,
+        overridden: new Set(Object.keys(overrides)),
+      })
     return {
       dataset: formatDatasetName(ds),
       datasetId: ds.id,

@@ -5,17 +5,15 @@
 import type { CellValue, RecordBatch } from '../core/batch.js'
 import {
   classifyColumns,
+  type ClassifyOptions,
   type ColumnFinding,
   type ColumnSample,
 } from '../discovery/classify-columns.js'
-import { createDefaultRegistry } from '../discovery/default-registry.js'
+import type { DiscoveryEngine } from '../discovery/discovery-engine.js'
 import type { DuckDbEngine } from '../formats/duckdb-engine.js'
 
 /** Rows sampled by default. */
 export const SAMPLE_ROWS = 1000
-
-// Built once: the detectors are stateless.
-const DETECTORS = createDefaultRegistry()
 
 /** Column samples being accumulated from batches. */
 export type Samples = { name: string; values: CellValue[] }[]
@@ -48,7 +46,11 @@ export async function sampleParquet(
   return s
 }
 
-/** Classifies sampled columns with the built-in detectors. */
-export function classifySamples(samples: readonly ColumnSample[] | undefined): ColumnFinding[] {
-  return classifyColumns(samples ?? [], DETECTORS)
+/** Classifies sampled columns with the lake's discovery engine. */
+export function classifySamples(
+  samples: readonly ColumnSample[] | undefined,
+  engine: DiscoveryEngine,
+  options: ClassifyOptions = {},
+): ColumnFinding[] {
+  return classifyColumns(samples ?? [], engine, options)
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { BUILTIN_DETECTORS } from '../../src/discovery/default-registry.js'
+import { registeredPatterns } from '../../src/discovery/detectors/pattern-detector.js'
+import { checkRegex } from '../../src/discovery/regex-safety.js'
 
 // Inputs that make backtracking regexes super-linear: long runs of one pattern class,
 // almost-matches repeated, separators that each pattern accepts optionally.
@@ -52,4 +54,49 @@ describe('built-in regexes run in linear time', () => {
       })
     }
   }
+})
+
+describe('static check of regexes (checkRegex)', () => {
+  it('refuses the classic catastrophic shapes in user patterns', () => {
+    const reasons = (p: string) => checkRegex(p).map((x) => x.reason)
+    expect(reasons('(a+)+$')).toContain('nested-quantifier')
+    expect(reasons('(\\w+\\s?)*x')).toContain('nested-quantifier')
+    expect(reasons('(a|aa)*b')).toContain('quantified-alternation')
+    expect(reasons('(a|b){1,1000}')).toContain('quantified-alternation')
+    expect(reasons('(x)\\1')).toContain('backreference')
+    expect(reasons('(?<n>x)\\k<n>')).toContain('backreference')
+    expect(reasons('a(?=b)')).toContain('lookaround')
+    expect(reasons('(?<!a)b')).toContain('lookaround')
+    expect(reasons('(')).toEqual(['syntax'])
+    expect(reasons('')).toEqual(['syntax'])
+    expect(reasons('a'.repeat(513))).toContain('too-long')
+  })
+
+  it('accepts ordinary identifier patterns', () => {
+    for (const p of [
+      'EMP-[0-9]{6}',
+      '(\\d{3}-){2}\\d{4}',
+      '[A-Z]{2}\\d{6,8}',
+      '(?:ab|cd){1,4}',
+      'x{2,}',
+      '[(+*]+',
+      '\\u{1F600}+',
+    ])
+      expect(checkRegex(p, { flags: 'u' }), p).toEqual([])
+  })
+
+  it('every built-in pattern has only bounded nesting (backtracking bounded per position)', () => {
+    const patterns = registeredPatterns()
+    expect(patterns.length).toBeGreaterThan(30)
+    for (const { detector, pattern } of patterns) {
+      const problems = checkRegex(pattern.source, {
+        flags: pattern.flags,
+        allowLookaround: true,
+        allowBackreferences: true,
+        nestedBound: 64,
+        maxLength: 100_000,
+      })
+      expect(problems, `${detector}: ${pattern.source.slice(0, 60)}`).toEqual([])
+    }
+  })
 })

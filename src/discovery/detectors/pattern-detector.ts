@@ -65,9 +65,17 @@ function tokenize(s: string): string[] {
   return s.split(/[^a-z0-9]+/).filter((t) => t.length > 0)
 }
 
+const REGISTERED: { readonly detector: string; readonly pattern: RegExp }[] = []
+
+/** Every pattern given to {@link createPatternDetector}, for the static safety check. */
+export function registeredPatterns(): readonly { detector: string; pattern: RegExp }[] {
+  return REGISTERED
+}
+
 /** A detector from patterns, a validator and context words. */
 export function createPatternDetector(options: PatternDetectorOptions): Detector {
   const { id, entityType, patterns, validate, baseScore } = options
+  for (const pattern of patterns) REGISTERED.push({ detector: id, pattern })
   const words = (options.contextWords ?? []).map((w) => w.toLowerCase())
   const boost = options.contextBoost ?? 0
   return {
