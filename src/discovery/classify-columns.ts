@@ -133,6 +133,30 @@ const MIN_SHARE = 0.3
 const WHOLE_VALUE = 0.8
 /** Confidence factor for free text that only contains an entity. */
 const CONTAINS_FACTOR = 0.6
+/** Types whose every value passes a check digit or checksum (random strings rarely do). */
+const CHECKSUM_TYPES: ReadonlySet<string> = new Set([
+  'CREDIT_CARD',
+  'IBAN_CODE',
+  'UK_NHS',
+  'VIN',
+  'ABA_ROUTING_NUMBER',
+  'NPI',
+  'DEA_NUMBER',
+  'CA_SIN',
+  'ES_NIF',
+  'ES_NIE',
+  'IT_FISCAL_CODE',
+  'DE_TAX_ID',
+  'FR_NIR',
+  'IN_AADHAAR',
+  'AU_TFN',
+  'AU_ABN',
+  'AU_MEDICARE',
+  'SG_NRIC_FIN',
+  'CRYPTO',
+])
+/** Share of whole values a checksum type needs to outrank a looser reading. */
+const CHECKSUM_SHARE = 0.8
 const MAX_ROWS = 20
 const MAX_PREVIEWS = 5
 
@@ -188,8 +212,14 @@ export function classifyColumns(
       if (text === undefined) continue
       sampled += 1
       const row = sample.rows?.[index] ?? index
-      const spans = scan(text, { columnName: sample.name, includeTestValues: true })
+      const spans = scan(text, {
+        columnName: sample.name,
+        includeTestValues: true,
+        allCandidates: true,
+      })
       const seen = new Set<string>()
+      // The best span of each type speaks for the value: whole values first.
+      spans.sort((a, b) => b.end - b.start - (a.end - a.start) || b.score - a.score)
       for (const s of spans) {
         if (seen.has(s.type)) continue
         seen.add(s.type)
@@ -248,9 +278,15 @@ export function classifyColumns(
     const pick = (kind: 'whole' | 'contains'): EntityFinding | undefined => {
       const live = entities.filter((e) => e.matches > e.testValues)
       if (kind === 'whole') {
+        // A checksum-validated type that holds for nearly every value is the most specific
+        // reading ("943 476 5919" is a phone number shape, but 200 of 200 passing NHS
+        // mod 11 is no accident); otherwise the type covering the most values wins.
+        const rank = (e: EntityFinding): number =>
+          (CHECKSUM_TYPES.has(e.entityType) && e.wholeValues / sampled >= CHECKSUM_SHARE ? 2 : 0) +
+          e.wholeValues / sampled
         return [...live]
-          .sort((a, b) => b.wholeValues - a.wholeValues || a.entityType.localeCompare(b.entityType))
-          .find((e) => sampled > 0 && e.wholeValues / sampled >= MIN_SHARE)
+          .filter((e) => sampled > 0 && e.wholeValues / sampled >= MIN_SHARE)
+          .sort((a, b) => rank(b) - rank(a) || a.entityType.localeCompare(b.entityType))[0]
       }
       return live.find((e) => sampled > 0 && e.matches / sampled >= MIN_SHARE / 3)
     }

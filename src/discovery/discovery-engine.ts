@@ -29,6 +29,8 @@ export interface ScanContext {
    * minimum, so a findings report can show them as test data rather than drop them.
    */
   readonly includeTestValues?: boolean
+  /** Return every detector's spans, overlaps unresolved (for column classification). */
+  readonly allCandidates?: boolean
 }
 
 /** Scans texts with one configuration. Close it to stop the pattern sandbox. */
@@ -115,6 +117,7 @@ export function createDiscoveryEngine(
           minScore: withTests ? Math.min(min, TEST_VALUE_SCORE) : min,
           extra: customSpans(t),
           filter,
+          resolve: context.allCandidates !== true,
         })
         return withTests ? spans.filter((s) => s.score >= min || s.testValue === true) : spans
       }

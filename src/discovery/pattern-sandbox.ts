@@ -13,6 +13,9 @@ import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_thread
 import type { MessagePort } from 'node:worker_threads'
 import { StrongroomError } from '../errors.js'
 
+/** How long the worker thread may take to start. */
+const STARTUP_MS = 30_000
+
 /** A pattern for the sandbox: its source and flags (`g` is always added). */
 export interface SandboxPattern {
   readonly source: string
@@ -26,6 +29,8 @@ const { workerData } = require('node:worker_threads')
 const { port, flag, patterns, allow } = workerData
 const compiled = patterns.map((p) => new RegExp(p.source, p.flags))
 const allowed = allow.map((p) => new RegExp('^(?:' + p.source + ')$', p.flags.replace('g', '')))
+Atomics.store(flag, 1, 1)
+Atomics.notify(flag, 1)
 port.on('message', (msg) => {
   let reply
   if (msg.op === 'match') {
@@ -82,7 +87,8 @@ export class PatternSandbox {
       return f.includes('g') ? f : `${f}g`
     }
     const { port1, port2 } = new MessageChannel()
-    this.#flag = new Int32Array(new SharedArrayBuffer(4))
+    // [0]: an answer is ready; [1]: the worker has started.
+    this.#flag = new Int32Array(new SharedArrayBuffer(8))
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
@@ -132,6 +138,14 @@ export class PatternSandbox {
           ? 'a custom pattern ran past its deadline earlier; the scan was stopped'
           : 'the pattern sandbox is closed',
       )
+    }
+    // Starting a thread can take long on a loaded machine; only the work has a deadline.
+    if (
+      Atomics.load(this.#flag, 1) === 0 &&
+      Atomics.wait(this.#flag, 1, 0, STARTUP_MS) === 'timed-out'
+    ) {
+      this.close()
+      throw new StrongroomError('ERR_INTERNAL', 'the pattern sandbox did not start')
     }
     Atomics.store(this.#flag, 0, 0)
     this.#port.postMessage(message)

@@ -15,6 +15,12 @@ export interface ScanTextOptions {
    * hides a real finding that overlaps it.
    */
   readonly filter?: (text: string, candidates: Span[]) => Span[]
+  /**
+   * `false` returns every candidate, overlapping ones included, unsorted: column
+   * classification weighs each detector's evidence on its own (as Macie evaluates each
+   * identifier), where free text needs one answer per stretch of text. Default `true`.
+   */
+  readonly resolve?: boolean
 }
 
 /**
@@ -46,6 +52,7 @@ export function scanText(
     if (span.score >= minScore && span.end > span.start) candidates.push(span)
   if (options.filter !== undefined && candidates.length > 0)
     candidates = options.filter(text, candidates)
+  if (options.resolve === false) return candidates
   candidates.sort(
     (a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start,
   )
