@@ -24,14 +24,36 @@ export interface Span {
   readonly testValue?: boolean
 }
 
+/**
+ * Facts about a text computed once per scan, so detectors can skip texts that cannot
+ * hold their entity without each re-reading the text.
+ */
+export interface TextHints {
+  /** How many ASCII digits the text holds. */
+  readonly digits: number
+}
+
+/** Computes {@link TextHints} in one pass. */
+export function textHints(text: string): TextHints {
+  let digits = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 48 && c <= 57) digits += 1
+  }
+  return { digits }
+}
+
 /** Finds values of one entity type in free text. Must be pure and linear-time. */
 export interface Detector {
   /** A unique id, lowercase kebab-case (`credit-card`). */
   readonly id: string
   /** The entity type every span it returns carries, UPPER_SNAKE (`CREDIT_CARD`). */
   readonly entityType: string
-  /** Every match in `text`; spans may overlap, the scanner resolves overlaps. */
-  detect(text: string): Span[]
+  /**
+   * Every match in `text`; spans may overlap, the scanner resolves overlaps. `hints`, when
+   * given, describe `text` (the scanner computes them once for all detectors).
+   */
+  detect(text: string, hints?: TextHints): Span[]
 }
 
 const ID_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/

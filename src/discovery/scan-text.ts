@@ -2,7 +2,7 @@
  * Runs every detector of a registry over a text and resolves overlapping findings.
  */
 import { StrongroomError } from '../errors.js'
-import type { DetectorRegistry, Span } from './detector.js'
+import { textHints, type DetectorRegistry, type Span } from './detector.js'
 
 /** Options for {@link scanText}. */
 export interface ScanTextOptions {
@@ -43,8 +43,9 @@ export function scanText(
     throw new StrongroomError('ERR_USAGE_INVALID_ARGUMENT', 'minScore must be within 0..1')
   }
   let candidates: Span[] = []
+  const hints = textHints(text)
   for (const detector of registry.list()) {
-    for (const span of detector.detect(text)) {
+    for (const span of detector.detect(text, hints)) {
       if (span.score >= minScore && span.end > span.start) candidates.push(span)
     }
   }

@@ -44,13 +44,18 @@ const ADVERSARIAL: Record<string, string> = {
   'letter-digits': fill('S1234567'),
 }
 
+// A super-linear pattern on 100 KB takes seconds to hours (10^10 steps for a quadratic
+// one); a linear detector takes milliseconds. The 1 s limit separates the two with room
+// for a loaded machine, so the test fails on complexity, not on a slow day.
+const LIMIT_MS = 1000
+
 describe('built-in regexes run in linear time', () => {
   for (const detector of BUILTIN_DETECTORS) {
     for (const [name, text] of Object.entries(ADVERSARIAL)) {
-      it(`${detector.id} on 100 KB of ${name} in < 200 ms`, () => {
+      it(`${detector.id} on 100 KB of ${name} in < 1 s`, () => {
         const t0 = performance.now()
         detector.detect(text)
-        expect(performance.now() - t0).toBeLessThan(200)
+        expect(performance.now() - t0).toBeLessThan(LIMIT_MS)
       })
     }
   }

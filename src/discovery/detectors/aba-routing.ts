@@ -31,6 +31,7 @@ export function abaValid(digits: string): boolean {
  */
 export const abaRoutingDetector: Detector = createPatternDetector({
   id: 'aba-routing',
+  minDigits: 9,
   entityType: 'ABA_ROUTING_NUMBER',
   patterns: [ABA_RE],
   validate: (m) => abaValid(m[0].replace(/-/g, '')),

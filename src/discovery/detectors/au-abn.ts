@@ -22,6 +22,7 @@ export function abnValid(digits: string): boolean {
 /** Detects ABNs; score 0.5 grouped, 0.3 compact, +0.4 with context. */
 export const auAbnDetector: Detector = createPatternDetector({
   id: 'au-abn',
+  minDigits: 11,
   entityType: 'AU_ABN',
   patterns: [ABN_RE],
   validate: (m) => {

@@ -18,6 +18,7 @@ export function medicareValid(digits: string): boolean {
 /** Detects Medicare numbers; score 0.3, +0.6 with context. */
 export const auMedicareDetector: Detector = createPatternDetector({
   id: 'au-medicare',
+  minDigits: 10,
   entityType: 'AU_MEDICARE',
   patterns: [MEDICARE_RE],
   validate: (m) => medicareValid(m[0].replace(/ /g, '')),

@@ -19,6 +19,7 @@ export function tfnValid(digits: string): boolean {
 /** Detects TFNs near a context word; score 0.7. */
 export const auTfnDetector: Detector = createPatternDetector({
   id: 'au-tfn',
+  minDigits: 9,
   entityType: 'AU_TFN',
   patterns: [TFN_RE],
   validate: (m, text) =>

@@ -13,6 +13,7 @@ const AWS_KEY_RE = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{
 /** Detects access key ids; score 0.9 (0.3 for AWS's documentation key). */
 export const awsAccessKeyDetector: Detector = createPatternDetector({
   id: 'aws-access-key',
+  needs: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T'],
   entityType: 'AWS_ACCESS_KEY',
   patterns: [AWS_KEY_RE],
   validate: (m) =>

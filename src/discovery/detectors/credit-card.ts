@@ -84,6 +84,7 @@ export function isValidCardNumber(digits: string): boolean {
  */
 export const creditCardDetector: Detector = createPatternDetector({
   id: 'credit-card',
+  minDigits: 12,
   entityType: 'CREDIT_CARD',
   patterns: [CARD_RE],
   validate: (m) => {

@@ -19,6 +19,7 @@ export function deaValid(value: string): boolean {
 /** Detects DEA numbers; score 0.5, +0.4 with context. */
 export const deaDetector: Detector = createPatternDetector({
   id: 'dea-number',
+  minDigits: 7,
   entityType: 'DEA_NUMBER',
   patterns: [DEA_RE],
   validate: (m) => deaValid(m[0]),

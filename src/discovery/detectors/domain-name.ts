@@ -17,6 +17,7 @@ const DOMAIN_RE =
  */
 export const domainNameDetector: Detector = createPatternDetector({
   id: 'domain-name',
+  needs: ['.'],
   entityType: 'DOMAIN_NAME',
   patterns: [DOMAIN_RE],
   validate: (m) => {

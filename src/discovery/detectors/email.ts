@@ -13,6 +13,7 @@ const EMAIL_RE =
 /** Detects email addresses; score 0.9, 1.0 with context ("email", "mail", "contact"). */
 export const emailDetector: Detector = createPatternDetector({
   id: 'email',
+  needs: ['@'],
   entityType: 'EMAIL_ADDRESS',
   patterns: [EMAIL_RE],
   validate: (m) => !m[0].includes('..'),

@@ -19,6 +19,7 @@ export function nieValid(value: string): boolean {
 /** Detects NIEs; score 0.8, +0.2 with context. */
 export const esNieDetector: Detector = createPatternDetector({
   id: 'es-nie',
+  minDigits: 7,
   entityType: 'ES_NIE',
   patterns: [NIE_RE],
   validate: (m) => nieValid(m[0]),

@@ -22,6 +22,7 @@ export function nifValid(value: string): boolean {
 /** Detects NIFs; score 0.7 (one in 23 random candidates passes), +0.3 with context. */
 export const esNifDetector: Detector = createPatternDetector({
   id: 'es-nif',
+  minDigits: 8,
   entityType: 'ES_NIF',
   patterns: [NIF_RE],
   validate: (m) => nifValid(m[0]),

@@ -22,6 +22,7 @@ export function nirValid(value: string): boolean {
 /** Detects NIRs; score 0.6, +0.35 with context. */
 export const frNirDetector: Detector = createPatternDetector({
   id: 'fr-nir',
+  minDigits: 11,
   entityType: 'FR_NIR',
   patterns: [NIR_RE],
   validate: (m) => nirValid(m[0].replace(/ /g, '')),

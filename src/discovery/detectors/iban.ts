@@ -122,6 +122,7 @@ export function ibanValid(iban: string): boolean {
 /** Detects IBANs; score 0.9 after length + mod-97, 1.0 with context. */
 export const ibanDetector: Detector = createPatternDetector({
   id: 'iban',
+  minDigits: 2,
   entityType: 'IBAN_CODE',
   patterns: [IBAN_RE],
   validate: (m) => {

@@ -16,6 +16,7 @@ export function aadhaarValid(digits: string): boolean {
 /** Detects Aadhaar numbers; score 0.4, +0.5 with context. */
 export const inAadhaarDetector: Detector = createPatternDetector({
   id: 'in-aadhaar',
+  minDigits: 12,
   entityType: 'IN_AADHAAR',
   patterns: [AADHAAR_RE],
   validate: (m) => aadhaarValid(m[0].replace(/[ -]/g, '')),

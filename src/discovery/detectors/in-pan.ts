@@ -13,6 +13,7 @@ const CONTEXT = ['pan', 'permanent account', 'income tax', 'pan card', 'pan no']
 /** Detects PANs near a context word; score 0.7. */
 export const inPanDetector: Detector = createPatternDetector({
   id: 'in-pan',
+  minDigits: 4,
   entityType: 'IN_PAN',
   patterns: [PAN_RE],
   validate: (m, text) => hasContext(text, m.index, m.index + m[0].length, CONTEXT),

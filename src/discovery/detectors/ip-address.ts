@@ -21,6 +21,8 @@ export function ipv6Valid(s: string): boolean {
 /** Detects IPv4 addresses; score 0.6, 0.9 with context ("ip", "address", "host"). */
 export const ipv4Detector: Detector = createPatternDetector({
   id: 'ipv4',
+  minDigits: 4,
+  needs: ['.'],
   entityType: 'IP_ADDRESS',
   patterns: [IPV4_RE],
   baseScore: 0.6,
@@ -31,6 +33,7 @@ export const ipv4Detector: Detector = createPatternDetector({
 /** Detects IPv6 addresses; score 0.8, 1.0 with context. */
 export const ipv6Detector: Detector = createPatternDetector({
   id: 'ipv6',
+  needs: [':'],
   entityType: 'IP_ADDRESS',
   patterns: [IPV6_RE],
   validate: (m) => {

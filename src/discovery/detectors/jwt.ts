@@ -32,6 +32,7 @@ export function jwtValid(token: string): boolean {
 /** Detects JWTs; score 0.9. */
 export const jwtDetector: Detector = createPatternDetector({
   id: 'jwt',
+  needs: ['eyJ'],
   entityType: 'JWT',
   patterns: [JWT_RE],
   validate: (m) => jwtValid(m[0]),

@@ -12,6 +12,7 @@ const CISCO_RE = /(?<![0-9A-Fa-f.])(?:[0-9A-Fa-f]{4}\.){2}[0-9A-Fa-f]{4}(?![0-9A
 /** Detects MAC addresses; score 0.7 (0.5 for the dotted form), +0.3 with context. */
 export const macAddressDetector: Detector = createPatternDetector({
   id: 'mac-address',
+  needs: [':', '-', '.'],
   entityType: 'MAC_ADDRESS',
   patterns: [PAIRS_RE, CISCO_RE],
   validate: (m) =>

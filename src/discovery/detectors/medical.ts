@@ -18,6 +18,7 @@ const MRN_RE =
 /** Detects record numbers after their label; score 0.85. Only the number is reported. */
 export const medicalRecordNumberDetector: Detector = createPatternDetector({
   id: 'medical-record-number',
+  minDigits: 5,
   entityType: 'MEDICAL_RECORD_NUMBER',
   patterns: [MRN_RE],
   validate: (m) => {
@@ -49,6 +50,7 @@ const ICD_CONTEXT = [
 /** Detects ICD-10 codes with diagnosis context; score 0.75. */
 export const diagnosisCodeDetector: Detector = createPatternDetector({
   id: 'diagnosis-code',
+  minDigits: 2,
   entityType: 'DIAGNOSIS_CODE',
   patterns: [ICD10_RE],
   validate: (m, text) => hasContext(text, m.index, m.index + m[0].length, ICD_CONTEXT),

@@ -17,6 +17,7 @@ export function npiValid(digits: string): boolean {
 /** Detects NPIs; score 0.3 (ten digits pass one time in ten), +0.5 with context. */
 export const npiDetector: Detector = createPatternDetector({
   id: 'npi',
+  minDigits: 10,
   entityType: 'NPI',
   patterns: [NPI_RE],
   validate: (m) => npiValid(m[0]),

@@ -5,7 +5,7 @@
  * context words appears within {@link CONTEXT_WINDOW} characters before or after it, the
  * score rises by `contextBoost` (capped at 1).
  */
-import type { Detector, Span } from '../detector.js'
+import { textHints, type Detector, type Span, type TextHints } from '../detector.js'
 
 /** Characters searched on each side of a match for context words. */
 export const CONTEXT_WINDOW = 40
@@ -40,6 +40,10 @@ export interface PatternDetectorOptions {
    * Only for patterns whose matches are bounded (≤ 64 characters), keeping scans linear.
    */
   readonly rescanInside?: boolean
+  /** A match holds at least this many digits: texts with fewer are skipped unread. */
+  readonly minDigits?: number
+  /** A match contains one of these substrings: texts with none are skipped unread. */
+  readonly needs?: readonly string[]
 }
 
 /** True when a context word appears as a word near `[start, end)`. */
@@ -78,14 +82,20 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
   for (const pattern of patterns) REGISTERED.push({ detector: id, pattern })
   const words = (options.contextWords ?? []).map((w) => w.toLowerCase())
   const boost = options.contextBoost ?? 0
+  const minDigits = options.minDigits ?? 0
+  const needs = options.needs ?? []
+  // Compiled once: detection is synchronous and never re-entered, so each call can reset
+  // and reuse these (compiling per call cost more than matching on short texts).
+  const compiled = patterns.map((p) => new RegExp(p.source, p.flags))
   return {
     id,
     entityType,
-    detect(text: string): Span[] {
+    detect(text: string, hints?: TextHints): Span[] {
+      if (minDigits > 0 && (hints ?? textHints(text)).digits < minDigits) return []
+      if (needs.length > 0 && !needs.some((n) => text.includes(n))) return []
       const spans: Span[] = []
-      for (const source of patterns) {
-        // A fresh RegExp per call keeps `lastIndex` state local: detectors stay reentrant.
-        const re = new RegExp(source.source, source.flags)
+      for (const re of compiled) {
+        re.lastIndex = 0
         for (let m = re.exec(text); m !== null; m = re.exec(text)) {
           const verdict = validate === undefined ? true : validate(m, text)
           if (verdict === false) {

@@ -26,6 +26,7 @@ export function nricValid(value: string): boolean {
 /** Detects NRIC/FIN numbers; score 0.7, +0.3 with context. */
 export const sgNricFinDetector: Detector = createPatternDetector({
   id: 'sg-nric-fin',
+  minDigits: 7,
   entityType: 'SG_NRIC_FIN',
   patterns: [NRIC_RE],
   validate: (m) => nricValid(m[0]),

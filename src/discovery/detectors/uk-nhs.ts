@@ -24,6 +24,7 @@ export function nhsValid(digits: string): boolean {
  */
 export const ukNhsDetector: Detector = createPatternDetector({
   id: 'uk-nhs',
+  minDigits: 10,
   entityType: 'UK_NHS',
   patterns: [NHS_RE],
   validate: (m) => nhsValid(m[0].replace(/[ -]/g, '')),

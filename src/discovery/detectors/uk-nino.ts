@@ -21,6 +21,7 @@ export function ninoValid(value: string): boolean {
 /** Detects NINOs; score 0.6, +0.3 with context. */
 export const ukNinoDetector: Detector = createPatternDetector({
   id: 'uk-nino',
+  minDigits: 6,
   entityType: 'UK_NINO',
   patterns: [NINO_RE],
   validate: (m) => ninoValid(m[0].replace(/ /g, '')),

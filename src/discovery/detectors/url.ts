@@ -19,6 +19,7 @@ function hostOk(host: string): boolean {
 /** Detects URLs; score 0.85 (0.6 for a bare `www.` host), +0.15 with context. */
 export const urlDetector: Detector = createPatternDetector({
   id: 'url',
+  needs: ['://', 'www.', 'WWW.', 'Www.'],
   entityType: 'URL',
   patterns: [URL_RE],
   validate: (m) => {

@@ -17,6 +17,7 @@ export function itinValid(digits: string): boolean {
 /** Detects ITINs; score 0.5 separated, 0.3 bare, +0.4 with context. */
 export const usItinDetector: Detector = createPatternDetector({
   id: 'us-itin',
+  minDigits: 9,
   entityType: 'US_ITIN',
   patterns: [ITIN_RE],
   validate: (m) => {

@@ -23,6 +23,7 @@ export function ssnValid(area: string, group: string, serial: string): boolean {
  */
 export const usSsnDetector: Detector = createPatternDetector({
   id: 'us-ssn',
+  minDigits: 9,
   entityType: 'US_SSN',
   patterns: [SSN_RE],
   validate: (m) => {

@@ -53,6 +53,7 @@ export function vinValid(vin: string): boolean {
 /** Detects VINs; score 0.6, +0.35 with context ("vin", "vehicle", "chassis"). */
 export const vinDetector: Detector = createPatternDetector({
   id: 'vin',
+  minDigits: 1,
   entityType: 'VIN',
   patterns: [VIN_RE],
   validate: (m) => vinValid(m[0]),
