@@ -72,10 +72,13 @@ export const DATASET_LABEL_MAP: Readonly<Record<string, string>> = {
 /**
  * Our types mapped to the dataset's where the dataset labels them under another name: its
  * DOMAIN_NAME spans are full URLs (`https://www.example.at/`), so our URL findings are
- * scored as DOMAIN_NAME.
+ * scored as DOMAIN_NAME; our STREET_ADDRESS is its ADDRESS, and a postal code standing
+ * alone (our ZIP_CODE) is labelled ADDRESS there too.
  */
 export const PREDICTION_LABEL_MAP: Readonly<Record<string, string>> = {
   URL: 'DOMAIN_NAME',
+  STREET_ADDRESS: 'ADDRESS',
+  ZIP_CODE: 'ADDRESS',
 }
 
 /** The canonical name of a dataset label (unknown labels pass through unchanged). */
