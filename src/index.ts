@@ -10,6 +10,18 @@
  */
 export { createStrongroom, initStrongroom, scanFile, Strongroom } from './strongroom.js'
 export type { ScanReport } from './lake/scan.js'
+export type {
+  DpQueryOptions,
+  DpQueryResult,
+  NamedPrivacyRelease,
+  PrivacyBudgetStatus,
+} from './lake/privacy-budget.js'
+export type {
+  PrivacyBudgetRecord,
+  PrivacyBudgetState,
+  PrivacyRelease,
+  PrivacyReleaseInput,
+} from './catalog/catalog.js'
 export type { ColumnFinding } from './discovery/classify-columns.js'
 export type { StrongroomOptions, InitOptions } from './strongroom.js'
 export { StrongroomError, isStrongroomError, ERROR_CODES } from './errors.js'

@@ -53,6 +53,19 @@ import { ingest, type IngestFormat, type IngestOptions, type IngestResult } from
 import { KeyManager } from './lake/key-manager.js'
 import { listFindings, type NamedFinding } from './lake/findings.js'
 import {
+  dpAuditPurpose,
+  listPrivacyReleases,
+  planDpQuery,
+  privacyBudgetStatus,
+  runDpQuery,
+  setPrivacyBudget,
+  type DpQueryOptions,
+  type DpQueryResult,
+  type NamedPrivacyRelease,
+  type PrivacyBudgetStatus,
+} from './lake/privacy-budget.js'
+import type { RationalLike } from './protect/dp/index.js'
+import {
   scanDataset,
   scanFile as scanFileWith,
   type ScanOptions,
@@ -624,6 +637,67 @@ export class Strongroom {
         resources: query.dataset === undefined ? [] : [datasetResource(query.dataset)],
       },
       () => listFindings(ctx, query),
+    )
+  }
+
+  /**
+   * Sets a dataset's differential-privacy budget (total ε, and δ, default 0), creating it or
+   * changing its totals while keeping what was spent. Totals may be lowered, but never below
+   * what is spent (`ERR_DP_INVALID_PARAMETER`, nothing changes). Audited as `dp.budget.set`.
+   */
+  setPrivacyBudget(
+    dataset: string,
+    budget: { epsilon: RationalLike; delta?: RationalLike },
+  ): Promise<PrivacyBudgetStatus> {
+    const ctx = this.#ctx
+    return audited(ctx, { action: 'dp.budget.set', resources: [datasetResource(dataset)] }, () =>
+      setPrivacyBudget(ctx, dataset, budget),
+    )
+  }
+
+  /**
+   * A dataset's privacy budget: total, spent and remaining ε and δ, accumulated ρ and the
+   * number of releases. `ERR_DP_BUDGET_EXCEEDED` when no budget is set.
+   */
+  privacyBudget(dataset: string): Promise<PrivacyBudgetStatus> {
+    const ctx = this.#ctx
+    return auditedLookup(
+      ctx,
+      { action: 'dp.budget.show', resources: [datasetResource(dataset)] },
+      () => privacyBudgetStatus(ctx, dataset),
+    )
+  }
+
+  /** A dataset's privacy ledger, oldest first: who spent what, when; never a value. */
+  privacyReleases(dataset: string): Promise<NamedPrivacyRelease[]> {
+    const ctx = this.#ctx
+    return auditedLookup(
+      ctx,
+      { action: 'dp.releases.list', resources: [datasetResource(dataset)] },
+      () => listPrivacyReleases(ctx, dataset),
+    )
+  }
+
+  /**
+   * A differentially private aggregate (count, sum, mean, histogram, quantile) of the
+   * current version, charged to the dataset's privacy budget and recorded in its ledger.
+   * Only the needed columns are read, through the one read path. A dataset without a
+   * budget refuses (`ERR_DP_BUDGET_EXCEEDED`), as does one whose budget cannot pay.
+   * Audited as `dataset.dp`; the event's purpose carries the charge, never a value or a
+   * row count.
+   */
+  async dp(dataset: string, options: DpQueryOptions): Promise<DpQueryResult> {
+    const ctx = this.#ctx
+    const plan = await planDpQuery(ctx, dataset, options)
+    const purpose = dpAuditPurpose(plan)
+    return audited(
+      ctx,
+      {
+        action: 'dataset.dp',
+        resources: [datasetResource(dataset)],
+        ...(purpose === undefined ? {} : { purpose }),
+      },
+      () => runDpQuery(ctx, plan),
     )
   }
 

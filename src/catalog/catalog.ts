@@ -315,6 +315,64 @@ export interface FindingsQuery {
 }
 
 /**
+ * A dataset's differential-privacy budget as stored. Amounts are exact non-negative
+ * rational text (`"3/10"`, `"0.3"`, `"1"`), so storage never rounds a budget; the fields
+ * mirror the privacy accountant's `BudgetState`.
+ */
+export interface PrivacyBudgetState {
+  /** Total ε the dataset may spend. */
+  readonly epsilonTotal: string
+  /** Total δ the dataset may spend. */
+  readonly deltaTotal: string
+  /** ε of pure and approximate releases so far (basic composition). */
+  readonly epsilonPure: string
+  /** δ of approximate releases so far. */
+  readonly deltaApprox: string
+  /** zCDP ρ of releases so far. */
+  readonly rho: string
+  /** Releases charged so far (integer >= 0). */
+  readonly releases: number
+}
+
+/** A stored budget with its compare-and-set version. */
+export interface PrivacyBudgetRecord {
+  readonly datasetId: string
+  /** 1 when created; each successful {@link Catalog.casPrivacyBudget} adds one. */
+  readonly version: number
+  readonly state: PrivacyBudgetState
+  /** When the budget last changed (millisecond precision). */
+  readonly updatedAt: Date
+}
+
+/**
+ * One release in the privacy ledger: who spent what on which aggregate. Never a released
+ * value. Amounts are exact non-negative rational text.
+ */
+export interface PrivacyReleaseInput {
+  /** The principal that made the release. */
+  readonly principal: string
+  /** The aggregate released (`count`, `histogram`, …), 1 to 64 characters. */
+  readonly aggregate: string
+  /** The mechanism used (`discrete-laplace`, …), 1 to 64 characters. */
+  readonly mechanism: string
+  /** ε charged under basic composition (0 for a zCDP release). */
+  readonly epsilon: string
+  /** δ charged. */
+  readonly delta: string
+  /** zCDP ρ charged. */
+  readonly rho: string
+}
+
+/** A recorded release. */
+export interface PrivacyRelease extends PrivacyReleaseInput {
+  readonly datasetId: string
+  /** 1, 2, 3, … per dataset, in commit order. */
+  readonly seq: number
+  /** When the catalog recorded it (millisecond precision). */
+  readonly releasedAt: Date
+}
+
+/**
  * A catalog backend. Contract (`test/contract/catalog.contract.ts`):
  * - every mutating call is one transaction: all of it or none of it;
  * - `createDataset` fails with `ERR_DATASET_EXISTS` on a duplicate `namespace.name`;
@@ -373,6 +431,18 @@ export interface FindingsQuery {
  *   dataset's current version only, so a new version hides the findings of older ones
  *   until it is scanned; ordered by `namespace`, `name`, `column`, `entityType` (bytewise);
  * - `listFindingScans` returns every scan of a dataset, oldest first.
+ *
+ * Privacy budgets (migration `0005_privacy_budgets`):
+ * - `casPrivacyBudget` replaces a dataset's budget only if its stored version is
+ *   `expectedVersion` (0: only if it has none), storing version `expectedVersion + 1`, and
+ *   appends the release (if given) to the dataset's ledger in the same transaction; on a
+ *   version mismatch it returns false and changes nothing. Invalid input fails with
+ *   `ERR_USAGE_INVALID_ARGUMENT` (one issue per problem) before any read; an unknown dataset
+ *   with `ERR_DATASET_NOT_FOUND`;
+ * - the ledger is append-only (the backends refuse UPDATE and DELETE); `seq` counts a
+ *   dataset's releases from 1 with no gaps; `releasedAt` never goes back in time;
+ * - `getPrivacyBudget` returns undefined for a dataset without a budget and fails with
+ *   `ERR_DATASET_NOT_FOUND` for an unknown one, as does `listPrivacyReleases`.
  */
 export interface Catalog {
   /** A short backend name for reports: `sqlite`, `postgres`. */
@@ -476,4 +546,28 @@ export interface Catalog {
   listFindings(query?: FindingsQuery): Promise<Finding[]>
   /** Every scan recorded for a dataset, oldest first (the findings history). */
   listFindingScans(datasetId: string): Promise<FindingsScan[]>
+
+  /** A dataset's privacy budget, or undefined when none was ever set. */
+  getPrivacyBudget(datasetId: string): Promise<PrivacyBudgetRecord | undefined>
+  /**
+   * Atomically replaces a dataset's privacy budget if its version is still
+   * `expectedVersion` (0: it has none yet) and appends `release` to its ledger, all or none.
+   * Returns false, changing nothing, when another writer got there first.
+   *
+   * @example
+   * ```ts
+   * const ok = await catalog.casPrivacyBudget(ds.id, 3, nextState, {
+   *   principal: 'alice', aggregate: 'count', mechanism: 'discrete-laplace',
+   *   epsilon: '1/10', delta: '0', rho: '0',
+   * })
+   * ```
+   */
+  casPrivacyBudget(
+    datasetId: string,
+    expectedVersion: number,
+    next: PrivacyBudgetState,
+    release?: PrivacyReleaseInput,
+  ): Promise<boolean>
+  /** A dataset's privacy ledger, oldest first. */
+  listPrivacyReleases(datasetId: string): Promise<PrivacyRelease[]>
 }

@@ -514,12 +514,109 @@ CREATE TRIGGER findings_no_truncate BEFORE TRUNCATE ON findings
 FOR EACH STATEMENT EXECUTE FUNCTION findings_append_only();
 `
 
+/*
+ * 0005_privacy_budgets: each dataset's differential-privacy budget and the ledger of what
+ * releases spent. Notes:
+ * - Amounts are exact rational text ("3/10", "0.3", "1"), never floating point, so storing a
+ *   budget never rounds it; the CHECKs only bound their shape, the accountant does the math.
+ * - privacy_budgets.version is the optimistic-concurrency counter of compare-and-set: it
+ *   starts at 1 and each successful update adds one.
+ * - privacy_releases is append-only (triggers refuse UPDATE and DELETE, and TRUNCATE in
+ *   PostgreSQL): it records who spent what, when, on which aggregate; never a released value.
+ *   seq counts a dataset's releases from 1 and is assigned under the budget row's write lock.
+ */
+const PRIVACY_AMOUNT_SQLITE = (column: string) =>
+  `${column} TEXT NOT NULL CHECK (length(${column}) BETWEEN 1 AND 20000 ` +
+  `AND ${column} NOT GLOB '*[^0-9./]*')`
+
+const PRIVACY_AMOUNT_POSTGRES = (column: string) =>
+  `${column} TEXT NOT NULL CHECK (${column} ~ '^[0-9]+(\\.[0-9]+)?(/[0-9]+)?$' ` +
+  `AND char_length(${column}) <= 20000)`
+
+const PRIVACY_SQLITE = `
+CREATE TABLE privacy_budgets (
+  dataset_id TEXT PRIMARY KEY NOT NULL REFERENCES datasets (id),
+  version INTEGER NOT NULL CHECK (version >= 1),
+  ${PRIVACY_AMOUNT_SQLITE('epsilon_total')},
+  ${PRIVACY_AMOUNT_SQLITE('delta_total')},
+  ${PRIVACY_AMOUNT_SQLITE('epsilon_pure')},
+  ${PRIVACY_AMOUNT_SQLITE('delta_approx')},
+  ${PRIVACY_AMOUNT_SQLITE('rho')},
+  releases INTEGER NOT NULL CHECK (releases >= 0),
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE privacy_releases (
+  dataset_id TEXT NOT NULL REFERENCES privacy_budgets (dataset_id),
+  seq INTEGER NOT NULL CHECK (seq >= 1),
+  released_at INTEGER NOT NULL,
+  principal TEXT NOT NULL CHECK (length(principal) BETWEEN 1 AND 256),
+  aggregate TEXT NOT NULL CHECK (length(aggregate) BETWEEN 1 AND 64),
+  mechanism TEXT NOT NULL CHECK (length(mechanism) BETWEEN 1 AND 64),
+  ${PRIVACY_AMOUNT_SQLITE('epsilon')},
+  ${PRIVACY_AMOUNT_SQLITE('delta')},
+  ${PRIVACY_AMOUNT_SQLITE('rho')},
+  PRIMARY KEY (dataset_id, seq)
+) STRICT;
+
+CREATE TRIGGER privacy_releases_no_update BEFORE UPDATE ON privacy_releases
+BEGIN
+  SELECT RAISE(ABORT, 'privacy releases are append-only');
+END;
+
+CREATE TRIGGER privacy_releases_no_delete BEFORE DELETE ON privacy_releases
+BEGIN
+  SELECT RAISE(ABORT, 'privacy releases are append-only');
+END;
+`
+
+const PRIVACY_POSTGRES = `
+CREATE TABLE privacy_budgets (
+  dataset_id TEXT PRIMARY KEY NOT NULL REFERENCES datasets (id),
+  version BIGINT NOT NULL CHECK (version >= 1),
+  ${PRIVACY_AMOUNT_POSTGRES('epsilon_total')},
+  ${PRIVACY_AMOUNT_POSTGRES('delta_total')},
+  ${PRIVACY_AMOUNT_POSTGRES('epsilon_pure')},
+  ${PRIVACY_AMOUNT_POSTGRES('delta_approx')},
+  ${PRIVACY_AMOUNT_POSTGRES('rho')},
+  releases BIGINT NOT NULL CHECK (releases >= 0),
+  updated_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE privacy_releases (
+  dataset_id TEXT NOT NULL REFERENCES privacy_budgets (dataset_id),
+  seq BIGINT NOT NULL CHECK (seq >= 1),
+  released_at TIMESTAMPTZ NOT NULL,
+  principal TEXT NOT NULL CHECK (char_length(principal) BETWEEN 1 AND 256),
+  aggregate TEXT NOT NULL CHECK (char_length(aggregate) BETWEEN 1 AND 64),
+  mechanism TEXT NOT NULL CHECK (char_length(mechanism) BETWEEN 1 AND 64),
+  ${PRIVACY_AMOUNT_POSTGRES('epsilon')},
+  ${PRIVACY_AMOUNT_POSTGRES('delta')},
+  ${PRIVACY_AMOUNT_POSTGRES('rho')},
+  PRIMARY KEY (dataset_id, seq)
+);
+
+CREATE FUNCTION privacy_releases_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'privacy releases are append-only'
+    USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$;
+
+CREATE TRIGGER privacy_releases_no_update_delete BEFORE UPDATE OR DELETE ON privacy_releases
+FOR EACH ROW EXECUTE FUNCTION privacy_releases_append_only();
+
+CREATE TRIGGER privacy_releases_no_truncate BEFORE TRUNCATE ON privacy_releases
+FOR EACH STATEMENT EXECUTE FUNCTION privacy_releases_append_only();
+`
+
 /** Every migration, in the order they apply. */
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001_initial', sqlite: INITIAL_SQLITE, postgres: INITIAL_POSTGRES },
   { id: '0002_lineage', sqlite: LINEAGE_SQLITE, postgres: LINEAGE_POSTGRES },
   { id: '0003_metadata', sqlite: METADATA_SQLITE, postgres: METADATA_POSTGRES },
   { id: '0004_findings', sqlite: FINDINGS_SQLITE, postgres: FINDINGS_POSTGRES },
+  { id: '0005_privacy_budgets', sqlite: PRIVACY_SQLITE, postgres: PRIVACY_POSTGRES },
 ]
 
 /**

@@ -18,6 +18,7 @@ import { createStrongroom, initStrongroom, type Strongroom } from '../strongroom
 import { EXIT } from './exit-codes.js'
 import { formatBytes, processIo, reportError, table, toJson, type Io } from './output.js'
 import { registerDiscoveryCommands } from './commands/discovery.js'
+import { registerDpCommands } from './commands/dp.js'
 import { createProgress } from './progress.js'
 
 /** Audit events from this interface say they came through the CLI. */
@@ -438,6 +439,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     })
 
   registerDiscoveryCommands({ program, io, out, withLake, setExit })
+  registerDpCommands({ program, io, out, withLake, setExit })
 
   program
     .command('search')

@@ -23,6 +23,8 @@ import type {
   FileRecord,
   FindingInput,
   LineageEdgeInput,
+  PrivacyBudgetState,
+  PrivacyReleaseInput,
   RecordFindingsInput,
 } from '../../src/catalog/catalog.js'
 import type { DatasetSchema } from '../../src/core/schema.js'
@@ -1610,6 +1612,227 @@ export function runCatalogContract(name: string, opts: CatalogContractOptions): 
           }),
           'ERR_CATALOG_UNAVAILABLE',
         )
+      })
+    })
+
+    describe('privacy budgets', () => {
+      // Exact text of every shape the accountant writes, including a long fraction.
+      const LONG = `${'7'.repeat(300)}/${'3'.repeat(299)}1`
+
+      function state(overrides: Partial<PrivacyBudgetState> = {}): PrivacyBudgetState {
+        return {
+          epsilonTotal: '1',
+          deltaTotal: '1/1000000',
+          epsilonPure: '0',
+          deltaApprox: '0',
+          rho: '0',
+          releases: 0,
+          ...overrides,
+        }
+      }
+
+      function release(overrides: Partial<PrivacyReleaseInput> = {}): PrivacyReleaseInput {
+        return {
+          principal: 'alice',
+          aggregate: 'count',
+          mechanism: 'discrete-laplace',
+          epsilon: '1/10',
+          delta: '0',
+          rho: '0',
+          ...overrides,
+        }
+      }
+
+      it('has no budget until one is set, then stores it exactly at version 1', async () => {
+        const c = await open()
+        const ds = await c.createDataset(datasetInput())
+        expect(await c.getPrivacyBudget(ds.id)).toBeUndefined()
+        expect(await c.listPrivacyReleases(ds.id)).toEqual([])
+        const before = Date.now()
+        const first = state({ epsilonTotal: '3/10', deltaTotal: '0.000001', rho: LONG })
+        expect(await c.casPrivacyBudget(ds.id, 0, first)).toBe(true)
+        const got = await c.getPrivacyBudget(ds.id)
+        expect(got).toMatchObject({ datasetId: ds.id, version: 1, state: first })
+        expect(got?.updatedAt.getTime()).toBeGreaterThanOrEqual(before - 1)
+        // Setting a budget is not a release: the ledger stays empty.
+        expect(await c.listPrivacyReleases(ds.id)).toEqual([])
+      })
+
+      it('replaces the state only at the expected version and adds one to it', async () => {
+        const c = await open()
+        const ds = await c.createDataset(datasetInput())
+        expect(await c.casPrivacyBudget(ds.id, 0, state())).toBe(true)
+        // A second create and a stale version both lose, changing nothing.
+        expect(await c.casPrivacyBudget(ds.id, 0, state({ epsilonTotal: '9' }))).toBe(false)
+        expect(await c.casPrivacyBudget(ds.id, 2, state({ epsilonTotal: '9' }), release())).toBe(
+          false,
+        )
+        expect((await c.getPrivacyBudget(ds.id))?.state.epsilonTotal).toBe('1')
+        expect(await c.listPrivacyReleases(ds.id)).toEqual([])
+        const next = state({ epsilonPure: '1/10', releases: 1 })
+        expect(await c.casPrivacyBudget(ds.id, 1, next)).toBe(true)
+        expect(await c.getPrivacyBudget(ds.id)).toMatchObject({ version: 2, state: next })
+      })
+
+      it('appends the release to the ledger with the update, numbered from 1', async () => {
+        const c = await open()
+        const ds = await c.createDataset(datasetInput())
+        await c.casPrivacyBudget(ds.id, 0, state())
+        const a = release()
+        const b = release({
+          principal: 'bob',
+          aggregate: 'histogram',
+          mechanism: 'discrete-gaussian',
+          epsilon: '0',
+          delta: '1/2000000',
+          rho: LONG,
+        })
+        expect(
+          await c.casPrivacyBudget(ds.id, 1, state({ epsilonPure: '1/10', releases: 1 }), a),
+        ).toBe(true)
+        expect(await c.casPrivacyBudget(ds.id, 2, state({ releases: 2 }), b)).toBe(true)
+        const ledger = await c.listPrivacyReleases(ds.id)
+        expect(ledger.map((r) => r.seq)).toEqual([1, 2])
+        expect(ledger[0]).toMatchObject({ ...a, datasetId: ds.id })
+        expect(ledger[1]).toMatchObject({ ...b, datasetId: ds.id })
+        expect(ledger[0]?.releasedAt.getTime()).toBeLessThanOrEqual(
+          ledger[1]?.releasedAt.getTime() ?? 0,
+        )
+        // Another dataset's ledger is its own.
+        const other = await c.createDataset(datasetInput())
+        await c.casPrivacyBudget(other.id, 0, state())
+        await c.casPrivacyBudget(other.id, 1, state({ releases: 1 }), release())
+        expect((await c.listPrivacyReleases(other.id)).map((r) => r.seq)).toEqual([1])
+      })
+
+      it('lets exactly one of concurrent updates at one version win, across connections', async () => {
+        const [a, b] = [await open(), await open()]
+        const ds = await a.createDataset(datasetInput())
+        await a.casPrivacyBudget(ds.id, 0, state())
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            (i % 2 === 0 ? a : b).casPrivacyBudget(
+              ds.id,
+              1,
+              state({ releases: 1, epsilonPure: `${String(i + 1)}/100` }),
+              release({ epsilon: `${String(i + 1)}/100` }),
+            ),
+          ),
+        )
+        expect(results.filter((r) => r)).toHaveLength(1)
+        const winner = results.indexOf(true)
+        const stored = await b.getPrivacyBudget(ds.id)
+        expect(stored?.version).toBe(2)
+        expect(stored?.state.epsilonPure).toBe(`${String(winner + 1)}/100`)
+        const ledger = await a.listPrivacyReleases(ds.id)
+        expect(ledger.map((r) => r.epsilon)).toEqual([`${String(winner + 1)}/100`])
+      })
+
+      it('loses no update when writers retry: every spend lands once, in the ledger too', async () => {
+        const [a, b] = [await open(), await open()]
+        const ds = await a.createDataset(datasetInput())
+        await a.casPrivacyBudget(ds.id, 0, state())
+        const spend = async (c: Catalog, who: string): Promise<void> => {
+          for (;;) {
+            const cur = await c.getPrivacyBudget(ds.id)
+            if (cur === undefined) throw new Error('budget vanished')
+            const next = state({ releases: cur.state.releases + 1 })
+            if (await c.casPrivacyBudget(ds.id, cur.version, next, release({ principal: who })))
+              return
+          }
+        }
+        await Promise.all(
+          Array.from({ length: 10 }, (_, i) => spend(i % 2 === 0 ? a : b, `p${String(i)}`)),
+        )
+        const stored = await a.getPrivacyBudget(ds.id)
+        expect(stored).toMatchObject({ version: 11, state: { releases: 10 } })
+        const ledger = await b.listPrivacyReleases(ds.id)
+        expect(ledger.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+        expect(new Set(ledger.map((r) => r.principal)).size).toBe(10)
+      })
+
+      it('keeps budgets and the ledger across reopening', async () => {
+        const c = await open()
+        const ds = await c.createDataset(datasetInput())
+        await c.casPrivacyBudget(ds.id, 0, state())
+        await c.casPrivacyBudget(ds.id, 1, state({ releases: 1 }), release())
+        const budget = await c.getPrivacyBudget(ds.id)
+        const ledger = await c.listPrivacyReleases(ds.id)
+        await c.close()
+        const again = await open()
+        expect(await again.getPrivacyBudget(ds.id)).toEqual(budget)
+        expect(await again.listPrivacyReleases(ds.id)).toEqual(ledger)
+      })
+
+      it('fails with ERR_DATASET_NOT_FOUND for an unknown dataset, writing nothing', async () => {
+        const c = await open()
+        await expectCode(c.getPrivacyBudget('ds_missing'), 'ERR_DATASET_NOT_FOUND')
+        await expectCode(c.listPrivacyReleases('ds_missing'), 'ERR_DATASET_NOT_FOUND')
+        await expectCode(c.casPrivacyBudget('ds_missing', 0, state()), 'ERR_DATASET_NOT_FOUND')
+        await expectCode(
+          c.casPrivacyBudget('ds_missing', 0, state(), release()),
+          'ERR_DATASET_NOT_FOUND',
+        )
+      })
+
+      it('lists every problem of a malformed update, before any read', async () => {
+        const c = await open()
+        const ds = await c.createDataset(datasetInput())
+        await c.casPrivacyBudget(ds.id, 0, state())
+        await expectIssues(
+          c.casPrivacyBudget(
+            ds.id,
+            -1,
+            state({ epsilonTotal: '-1', deltaApprox: '0.1e3', rho: '1/0', releases: 1.5 }),
+            release({ principal: '', aggregate: 'a'.repeat(65), epsilon: 'NaN', delta: '' }),
+          ),
+          'ERR_USAGE_INVALID_ARGUMENT',
+          [
+            'expectedVersion',
+            'next.epsilonTotal',
+            'next.deltaApprox',
+            'next.rho',
+            'next.releases',
+            'release.principal',
+            'release.aggregate',
+            'release.epsilon',
+            'release.delta',
+          ],
+        )
+        await expectIssues(c.casPrivacyBudget('', 0, state()), 'ERR_USAGE_INVALID_ARGUMENT', [
+          'datasetId',
+        ])
+        expect((await c.getPrivacyBudget(ds.id))?.version).toBe(1)
+        expect(await c.listPrivacyReleases(ds.id)).toEqual([])
+      })
+
+      it.skipIf(opts.execRaw === undefined)(
+        'refuses UPDATE and DELETE on the release ledger (append-only)',
+        async () => {
+          const exec = opts.execRaw
+          if (exec === undefined) return
+          const c = await open()
+          const ds = await c.createDataset(datasetInput())
+          await c.casPrivacyBudget(ds.id, 0, state())
+          await c.casPrivacyBudget(ds.id, 1, state({ releases: 1 }), release())
+          const ledger = await c.listPrivacyReleases(ds.id)
+          // Ids are base32 from newId, so quoting them inline is safe.
+          for (const sql of [
+            `UPDATE privacy_releases SET epsilon = '0' WHERE dataset_id = '${ds.id}'`,
+            `DELETE FROM privacy_releases WHERE dataset_id = '${ds.id}'`,
+            'DELETE FROM privacy_releases',
+          ]) {
+            await expect(exec(sql), sql).rejects.toThrow(/append-only/)
+          }
+          expect(await c.listPrivacyReleases(ds.id)).toEqual(ledger)
+        },
+      )
+
+      it('fails with ERR_CATALOG_UNAVAILABLE before open', async () => {
+        const c = await opts.create()
+        await expectCode(c.getPrivacyBudget('ds_any'), 'ERR_CATALOG_UNAVAILABLE')
+        await expectCode(c.listPrivacyReleases('ds_any'), 'ERR_CATALOG_UNAVAILABLE')
+        await expectCode(c.casPrivacyBudget('ds_any', 0, state()), 'ERR_CATALOG_UNAVAILABLE')
       })
     })
 

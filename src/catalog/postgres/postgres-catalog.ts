@@ -38,6 +38,10 @@ import type {
   LineageEdge,
   LineageEdgeInput,
   LineageFilter,
+  PrivacyBudgetRecord,
+  PrivacyBudgetState,
+  PrivacyRelease,
+  PrivacyReleaseInput,
   RecordFindingsInput,
   RewrappedDek,
   VersionRecord,
@@ -94,6 +98,7 @@ import {
 } from '../catalog-rules.js'
 import type { NamedColumn } from '../catalog-rules.js'
 import { SCHEMA_MIGRATIONS_DDL, pendingMigrations } from '../migrations.js'
+import { checkPrivacyCas, checkPrivacyDatasetId } from '../privacy-rules.js'
 
 /** Options for {@link createPostgresCatalog}. */
 export interface PostgresCatalogOptions {
@@ -807,6 +812,128 @@ export class PostgresCatalog implements Catalog {
       })
     }
     return out
+  }
+
+  async getPrivacyBudget(datasetId: string): Promise<PrivacyBudgetRecord | undefined> {
+    checkPrivacyDatasetId(datasetId)
+    // One statement: the dataset's existence and its budget from one snapshot.
+    const r = await this.#query(
+      'SELECT d.id AS dataset, b.version, b.epsilon_total, b.delta_total, b.epsilon_pure, ' +
+        'b.delta_approx, b.rho, b.releases, b.updated_at FROM datasets d ' +
+        'LEFT JOIN privacy_budgets b ON b.dataset_id = d.id WHERE d.id = $1',
+      [datasetId],
+      'getPrivacyBudget',
+    )
+    const row = r.rows[0]
+    if (row === undefined) throw datasetNotFound(datasetId)
+    if (row['version'] === null) return undefined
+    return {
+      datasetId,
+      version: toInt(row['version'], 'version'),
+      state: {
+        epsilonTotal: toStr(row['epsilon_total'], 'epsilon_total'),
+        deltaTotal: toStr(row['delta_total'], 'delta_total'),
+        epsilonPure: toStr(row['epsilon_pure'], 'epsilon_pure'),
+        deltaApprox: toStr(row['delta_approx'], 'delta_approx'),
+        rho: toStr(row['rho'], 'rho'),
+        releases: toInt(row['releases'], 'releases'),
+      },
+      updatedAt: toDate(row['updated_at'], 'updated_at'),
+    }
+  }
+
+  async casPrivacyBudget(
+    datasetId: string,
+    expectedVersion: number,
+    next: PrivacyBudgetState,
+    release?: PrivacyReleaseInput,
+  ): Promise<boolean> {
+    checkPrivacyCas(datasetId, expectedVersion, next, release)
+    return this.#transaction(async (c) => {
+      const ds = await c.query('SELECT 1 AS x FROM datasets WHERE id = $1', [datasetId])
+      if (ds.rows.length === 0) throw datasetNotFound(datasetId)
+      const now = new Date()
+      const values = [
+        next.epsilonTotal,
+        next.deltaTotal,
+        next.epsilonPure,
+        next.deltaApprox,
+        next.rho,
+        next.releases,
+        now,
+      ]
+      // The UPDATE's row lock (or the primary key, for a first INSERT racing another) makes
+      // the version test and the write one step; the loser sees no row changed.
+      const written =
+        expectedVersion === 0
+          ? await c.query(
+              'INSERT INTO privacy_budgets (dataset_id, version, epsilon_total, delta_total, ' +
+                'epsilon_pure, delta_approx, rho, releases, updated_at) ' +
+                'VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dataset_id) DO NOTHING',
+              [datasetId, ...values],
+            )
+          : await c.query(
+              'UPDATE privacy_budgets SET version = version + 1, epsilon_total = $3, ' +
+                'delta_total = $4, epsilon_pure = $5, delta_approx = $6, rho = $7, ' +
+                'releases = $8, updated_at = $9 WHERE dataset_id = $1 AND version = $2',
+              [datasetId, expectedVersion, ...values],
+            )
+      if (written.rowCount !== 1) return false
+      if (release !== undefined) {
+        // The budget row is locked by this transaction now, so seq is assigned in commit order.
+        const last = await c.query(
+          'SELECT max(seq) AS seq, max(released_at) AS at FROM privacy_releases ' +
+            'WHERE dataset_id = $1',
+          [datasetId],
+        )
+        const seq = last.rows[0]?.['seq']
+        const at = last.rows[0]?.['at']
+        await c.query(
+          'INSERT INTO privacy_releases (dataset_id, seq, released_at, principal, aggregate, ' +
+            'mechanism, epsilon, delta, rho) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+          [
+            datasetId,
+            (seq === null || seq === undefined ? 0 : toInt(seq, 'seq')) + 1,
+            nextRecordedAt(
+              now,
+              at === null || at === undefined ? null : toDate(at, 'released_at').getTime(),
+            ),
+            release.principal,
+            release.aggregate,
+            release.mechanism,
+            release.epsilon,
+            release.delta,
+            release.rho,
+          ],
+        )
+      }
+      return true
+    }, 'casPrivacyBudget')
+  }
+
+  async listPrivacyReleases(datasetId: string): Promise<PrivacyRelease[]> {
+    checkPrivacyDatasetId(datasetId)
+    const r = await this.#query(
+      'SELECT d.id AS dataset, r.seq, r.released_at, r.principal, r.aggregate, r.mechanism, ' +
+        'r.epsilon, r.delta, r.rho FROM datasets d ' +
+        'LEFT JOIN privacy_releases r ON r.dataset_id = d.id WHERE d.id = $1 ORDER BY r.seq',
+      [datasetId],
+      'listPrivacyReleases',
+    )
+    if (r.rows.length === 0) throw datasetNotFound(datasetId)
+    return r.rows
+      .filter((row) => row['seq'] !== null)
+      .map((row) => ({
+        datasetId,
+        seq: toInt(row['seq'], 'seq'),
+        releasedAt: toDate(row['released_at'], 'released_at'),
+        principal: toStr(row['principal'], 'principal'),
+        aggregate: toStr(row['aggregate'], 'aggregate'),
+        mechanism: toStr(row['mechanism'], 'mechanism'),
+        epsilon: toStr(row['epsilon'], 'epsilon'),
+        delta: toStr(row['delta'], 'delta'),
+        rho: toStr(row['rho'], 'rho'),
+      }))
   }
 
   #database(): PostgresDatabase {

@@ -37,6 +37,10 @@ import type {
   LineageEdge,
   LineageEdgeInput,
   LineageFilter,
+  PrivacyBudgetRecord,
+  PrivacyBudgetState,
+  PrivacyRelease,
+  PrivacyReleaseInput,
   RecordFindingsInput,
   RewrappedDek,
   VersionRecord,
@@ -94,6 +98,7 @@ import {
 } from '../catalog-rules.js'
 import type { NamedColumn } from '../catalog-rules.js'
 import { SCHEMA_MIGRATIONS_DDL, pendingMigrations } from '../migrations.js'
+import { checkPrivacyCas, checkPrivacyDatasetId } from '../privacy-rules.js'
 
 /** Options for {@link createSqliteCatalog}. */
 export interface SqliteCatalogOptions {
@@ -188,6 +193,30 @@ interface FindingRow {
   sensitivity: string
   row_numbers: string
   previews: string
+}
+
+/** A dataset LEFT JOINed with its budget: all budget columns null when it has none. */
+interface PrivacyBudgetRow {
+  version: number | null
+  epsilon_total: string | null
+  delta_total: string | null
+  epsilon_pure: string | null
+  delta_approx: string | null
+  rho: string | null
+  releases: number | null
+  updated_at: number | null
+}
+
+/** A dataset LEFT JOINed with its ledger: one all-null row when it has no release. */
+interface PrivacyReleaseRow {
+  seq: number | null
+  released_at: number | null
+  principal: string | null
+  aggregate: string | null
+  mechanism: string | null
+  epsilon: string | null
+  delta: string | null
+  rho: string | null
 }
 
 interface KekRow {
@@ -863,6 +892,120 @@ export class SqliteCatalog implements Catalog {
         })
       }
       return out
+    })
+  }
+
+  getPrivacyBudget(datasetId: string): Promise<PrivacyBudgetRecord | undefined> {
+    return this.#run('getPrivacyBudget', () => {
+      checkPrivacyDatasetId(datasetId)
+      // One statement: the dataset's existence and its budget from one snapshot.
+      const row = this.#stmt(
+        'SELECT d.id AS dataset, b.* FROM datasets d ' +
+          'LEFT JOIN privacy_budgets b ON b.dataset_id = d.id WHERE d.id = ?',
+      ).get(datasetId) as PrivacyBudgetRow | undefined
+      if (row === undefined) throw datasetNotFound(datasetId)
+      if (row.version === null) return undefined
+      return {
+        datasetId,
+        version: row.version,
+        state: {
+          epsilonTotal: row.epsilon_total as string,
+          deltaTotal: row.delta_total as string,
+          epsilonPure: row.epsilon_pure as string,
+          deltaApprox: row.delta_approx as string,
+          rho: row.rho as string,
+          releases: row.releases as number,
+        },
+        updatedAt: new Date(row.updated_at as number),
+      }
+    })
+  }
+
+  casPrivacyBudget(
+    datasetId: string,
+    expectedVersion: number,
+    next: PrivacyBudgetState,
+    release?: PrivacyReleaseInput,
+  ): Promise<boolean> {
+    return this.#run('casPrivacyBudget', () => {
+      checkPrivacyCas(datasetId, expectedVersion, next, release)
+      // BEGIN IMMEDIATE takes the write lock first, so the version read below cannot change
+      // before the write: compare and set are one step.
+      return this.#write(() => {
+        this.#currentVersionOf(datasetId)
+        const current = this.#stmt('SELECT version FROM privacy_budgets WHERE dataset_id = ?').get(
+          datasetId,
+        ) as { version: number } | undefined
+        if ((current?.version ?? 0) !== expectedVersion) return false
+        const now = Date.now()
+        const values = [
+          next.epsilonTotal,
+          next.deltaTotal,
+          next.epsilonPure,
+          next.deltaApprox,
+          next.rho,
+          next.releases,
+          now,
+        ]
+        if (current === undefined) {
+          this.#stmt(
+            'INSERT INTO privacy_budgets (dataset_id, version, epsilon_total, delta_total, ' +
+              'epsilon_pure, delta_approx, rho, releases, updated_at) ' +
+              'VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)',
+          ).run(datasetId, ...values)
+        } else {
+          this.#stmt(
+            'UPDATE privacy_budgets SET version = version + 1, epsilon_total = ?, ' +
+              'delta_total = ?, epsilon_pure = ?, delta_approx = ?, rho = ?, releases = ?, ' +
+              'updated_at = ? WHERE dataset_id = ?',
+          ).run(...values, datasetId)
+        }
+        if (release !== undefined) {
+          const last = this.#stmt(
+            'SELECT max(seq) AS seq, max(released_at) AS at FROM privacy_releases ' +
+              'WHERE dataset_id = ?',
+          ).get(datasetId) as { seq: number | null; at: number | null }
+          this.#stmt(
+            'INSERT INTO privacy_releases (dataset_id, seq, released_at, principal, aggregate, ' +
+              'mechanism, epsilon, delta, rho) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          ).run(
+            datasetId,
+            (last.seq ?? 0) + 1,
+            nextRecordedAt(new Date(now), last.at).getTime(),
+            release.principal,
+            release.aggregate,
+            release.mechanism,
+            release.epsilon,
+            release.delta,
+            release.rho,
+          )
+        }
+        return true
+      })
+    })
+  }
+
+  listPrivacyReleases(datasetId: string): Promise<PrivacyRelease[]> {
+    return this.#run('listPrivacyReleases', () => {
+      checkPrivacyDatasetId(datasetId)
+      const rows = this.#stmt(
+        'SELECT d.id AS dataset, r.* FROM datasets d ' +
+          'LEFT JOIN privacy_releases r ON r.dataset_id = d.id WHERE d.id = ? ORDER BY r.seq',
+      ).all(datasetId) as PrivacyReleaseRow[]
+      if (rows.length === 0) throw datasetNotFound(datasetId)
+      return rows
+        .filter((r) => r.seq !== null)
+        .map((r) => ({
+          datasetId,
+          seq: r.seq as number,
+          releasedAt: new Date(r.released_at as number),
+          principal: r.principal as string,
+          aggregate: r.aggregate as string,
+          mechanism: r.mechanism as string,
+          epsilon: r.epsilon as string,
+          delta: r.delta as string,
+          rho: r.rho as string,
+        }))
     })
   }
 
