@@ -13,6 +13,7 @@ import { ibanDetector } from './detectors/iban.js'
 import { ipv4Detector, ipv6Detector } from './detectors/ip-address.js'
 import { macAddressDetector } from './detectors/mac-address.js'
 import {
+  contextPhoneDetector,
   intlPhoneDetector,
   nanpPhoneDetector,
   nationalPhoneDetector,
@@ -36,6 +37,8 @@ import { inAadhaarDetector } from './detectors/in-aadhaar.js'
 import { inPanDetector } from './detectors/in-pan.js'
 import { itFiscalCodeDetector } from './detectors/it-fiscal-code.js'
 import { jwtDetector } from './detectors/jwt.js'
+import { apiKeyDetector } from './detectors/api-key.js'
+import { diagnosisCodeDetector, medicalRecordNumberDetector } from './detectors/medical.js'
 import { npiDetector } from './detectors/npi.js'
 import { passwordDetector } from './detectors/password.js'
 import { privateKeyDetector } from './detectors/private-key.js'
@@ -43,6 +46,15 @@ import { sgNricFinDetector } from './detectors/sg-nric-fin.js'
 import { ukNinoDetector } from './detectors/uk-nino.js'
 import { usItinDetector } from './detectors/us-itin.js'
 import { usPassportDetector } from './detectors/us-passport.js'
+import { streetAddressDetector } from './detectors/address.js'
+import { locationDetector } from './detectors/location.js'
+import { zipCodeDetector } from './detectors/zip-code.js'
+import { usDriverLicenseDetector } from './detectors/us-driver-license.js'
+import { ageDetector } from './detectors/age.js'
+import { personDetector } from './detectors/person.js'
+import { organizationDetector } from './detectors/organization.js'
+import { titleDetector } from './detectors/title.js'
+import { nrpDetector } from './detectors/nrp.js'
 
 /** Every built-in detector, in a stable order. */
 export const BUILTIN_DETECTORS: readonly Detector[] = [
@@ -58,6 +70,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   nanpPhoneDetector,
   intlPhoneDetector,
   nationalPhoneDetector,
+  contextPhoneDetector,
   dateTimeDetector,
   ukNhsDetector,
   abaRoutingDetector,
@@ -83,7 +96,19 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   awsAccessKeyDetector,
   privateKeyDetector,
   jwtDetector,
+  apiKeyDetector,
+  medicalRecordNumberDetector,
+  diagnosisCodeDetector,
   passwordDetector,
+  streetAddressDetector,
+  locationDetector,
+  zipCodeDetector,
+  usDriverLicenseDetector,
+  ageDetector,
+  personDetector,
+  organizationDetector,
+  titleDetector,
+  nrpDetector,
 ]
 
 /**

@@ -1,8 +1,8 @@
 /**
  * DATE_TIME: calendar dates in numeric forms (`YYYY-MM-DD`, `M/D/YYYY`, `D.M.YYYY`, two-digit
  * years) with an optional `HH:MM[:SS]` time, and month-name forms (`March 5, 1990`,
- * `5th of March 1990`, `Mar 1990`). Day, month and year must form a real date (leap years
- * included).
+ * `5th of March 1990`, `Mar 1990`), and weekday names (`Sunday`). Day, month and year must
+ * form a real date (leap years included).
  */
 import type { Detector } from '../detector.js'
 import { createPatternDetector } from './pattern-detector.js'
@@ -43,6 +43,8 @@ const DMY_NAME_RE = new RegExp(
 )
 // "March 1990"
 const MY_NAME_RE = new RegExp(`\\b${MONTH}\\.?,? (\\d{4})(?!\\d)`, 'gi')
+// "Sunday": a weekday names a date relative to the text's own time.
+const WEEKDAY_RE = /\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b/gi
 
 /** True when year/month/day form a real Gregorian date. */
 export function isValidDate(year: number, month: number, day: number): boolean {
@@ -60,14 +62,16 @@ const CONTEXT = ['born', 'birth', 'dob', 'date', 'birthday', 'since', 'until', '
 
 /**
  * Detects dates. Numeric forms score 0.6 (0.4 with a two-digit year, 0.8 with a time);
- * month-name forms 0.7 (0.5 for month + year). +0.2 with context ("born", "dob", "date").
+ * month-name forms 0.7 (0.5 for month + year); weekday names 0.5. +0.2 with context
+ * ("born", "dob", "date").
  */
 export const dateTimeDetector: Detector = createPatternDetector({
   id: 'date-time',
   entityType: 'DATE_TIME',
-  patterns: [ISO_RE, DMY_RE, MDY_NAME_RE, DMY_NAME_RE, MY_NAME_RE],
+  patterns: [ISO_RE, DMY_RE, MDY_NAME_RE, DMY_NAME_RE, MY_NAME_RE, WEEKDAY_RE],
   validate: (m) => {
     const span = (score: number) => ({ start: m.index, end: m.index + m[0].length, score })
+    if (m.length === 1) return span(0.5)
     const withTime = /\d:\d/.test(m[0])
     const src = m[0]
     const g = m.slice(1).map((x) => x ?? '')

@@ -5,7 +5,7 @@
  * digits in total (ITU-T E.164); and national numbers of other countries (`042 078 6381`,
  * `(11) 4706-6184`) validated against libphonenumber's numbering-plan metadata.
  */
-import { isValidPhoneNumber } from 'libphonenumber-js'
+import { isValidPhoneNumber, Metadata } from 'libphonenumber-js'
 import type { CountryCode } from 'libphonenumber-js'
 import type { Detector } from '../detector.js'
 import { createPatternDetector } from './pattern-detector.js'
@@ -94,8 +94,29 @@ export function nationalPhoneValid(raw: string): boolean {
   if (digits.length < 8 || digits.length > 12) return false
   // A single repeated digit ("11 11 11 11") is filler, not a number.
   if (/^(\d)\1+$/.test(digits)) return false
-  const countries = digits.startsWith('0') ? TRUNK_ZERO : NO_TRUNK
-  return countries.some((c) => isValidPhoneNumber(raw, c))
+  const trunk = digits.startsWith('0')
+  const countries = trunk ? TRUNK_ZERO : NO_TRUNK
+  // Full validation is costly (a fraction of a millisecond per country); a number whose
+  // national length no plan allows is rejected first, from the same metadata.
+  const nsnLength = trunk ? digits.length - 1 : digits.length
+  const lengths = possibleLengths()
+  return countries.some(
+    (c) => lengths.get(c)?.has(nsnLength) === true && isValidPhoneNumber(raw, c),
+  )
+}
+
+let lengthCache: Map<CountryCode, ReadonlySet<number>> | undefined
+
+/** National significant number lengths each supported country's plan allows. */
+function possibleLengths(): Map<CountryCode, ReadonlySet<number>> {
+  if (lengthCache !== undefined) return lengthCache
+  const metadata = new Metadata()
+  lengthCache = new Map()
+  for (const c of new Set([...TRUNK_ZERO, ...NO_TRUNK])) {
+    metadata.selectNumberingPlan(c)
+    lengthCache.set(c, new Set(metadata.numberingPlan?.possibleLengths() ?? []))
+  }
+  return lengthCache
 }
 
 /**
@@ -111,3 +132,61 @@ export const nationalPhoneDetector: Detector = createPatternDetector({
   contextWords: CONTEXT,
   contextBoost: 0.3,
 })
+
+// Any grouped digit string of phone size: an optional `+CC`, an optional parenthesised
+// area code, then two to five groups joined by single separators, or one bare run of 7–11
+// digits; an optional extension. Separators are mandatory between groups, so a digit run
+// splits into groups one way only.
+const LOOSE_RE =
+  /(?<![\w+.)/-]|\d,|[\d)][ .-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\) ?\d{2,4}(?:[ .-]\d{2,8}){0,3}|\d{2,4}(?:[ .-]\d{2,8}){1,4}|\d{7,11})(?: ?(?:x|ext\.?) ?\d{1,6})?(?![\w/]|[ .,-]\d)/gi
+
+// Words that say a number is a phone number; without one, loose shapes are not reported.
+const LOOSE_CONTEXT = [
+  ...CONTEXT.filter((w) => w !== 'number'),
+  'office',
+  'answering',
+  'reach',
+  'dial',
+  'whatsapp',
+  'sms',
+  'landline',
+  'hotline',
+  'ph',
+  'tel.',
+]
+
+// Dates, times and SSNs share the digit shapes; their own detectors report them.
+const NOT_PHONE_RE =
+  /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{3}-\d{2}-\d{4})$/
+
+/** True when a loose candidate has phone-sized digits and is not a date or an SSN. */
+export function loosePhoneValid(raw: string): boolean {
+  const main = raw.replace(/ ?(?:x|ext\.?) ?\d{1,6}$/i, '')
+  const digits = main.replace(/\D/g, '')
+  if (digits.length < 6 || digits.length > 13) return false
+  if (/^(\d)\1+$/.test(digits)) return false
+  return !NOT_PHONE_RE.test(main)
+}
+
+/**
+ * Detects phone numbers in any national grouping ("(88) 684-334", "089 72 63 41",
+ * "785 8949"), including NANP-shaped numbers outside the numbering plan, but only next to a
+ * phone word (phone, call, tel, fax, mobile, office…); score 0.6. The stricter detectors
+ * above report valid numbers with higher scores.
+ */
+export const contextPhoneDetector: Detector = (() => {
+  const inner = createPatternDetector({
+    id: 'phone-context',
+    entityType: 'PHONE_NUMBER',
+    patterns: [LOOSE_RE],
+    validate: (m) => loosePhoneValid(m[0]),
+    baseScore: 0.3,
+    contextWords: LOOSE_CONTEXT,
+    contextBoost: 0.3,
+  })
+  return {
+    id: inner.id,
+    entityType: inner.entityType,
+    detect: (text: string) => inner.detect(text).filter((s) => s.score >= 0.6),
+  }
+})()

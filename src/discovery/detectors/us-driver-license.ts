@@ -1,0 +1,41 @@
+/**
+ * US_DRIVER_LICENSE: the state formats Presidio's US licence recogniser documents — one or
+ * two letters and 4–14 digits (`A1234567`, `LH329609T`, `U62928788557186`), digits with a
+ * trailing letter or two, or 7–12 bare digits — but only after a licence phrase ("driver's
+ * license", "DL", "driving licence"): the shapes alone are shared by countless other
+ * identifiers.
+ */
+import type { Detector, Span } from '../detector.js'
+
+const CANDIDATE_RE =
+  /(?<![\w-])(?:[a-z]{1,2}\d{4,14}[a-z]?|\d{2}[a-z]{3}\d{5,6}|\d{3}[a-z]{2}\d{4}|\d{7,12}[a-z]{0,2})(?![\w-])/gi
+
+// A licence phrase ending shortly before the candidate.
+const CONTEXT_RE =
+  /\b(?:driver'?s?|drivers|driving|licen[cs]e|lic\.?|dl|d\.l\.|cdl|permit)\b[^\n]{0,30}$/i
+
+/** Characters before a candidate searched for a licence phrase. */
+const WINDOW = 48
+
+/** Detects US driver's licence numbers after a licence phrase; score 0.85. */
+export const usDriverLicenseDetector: Detector = {
+  id: 'us-driver-license',
+  entityType: 'US_DRIVER_LICENSE',
+  detect(text: string): Span[] {
+    const spans: Span[] = []
+    const re = new RegExp(CANDIDATE_RE.source, CANDIDATE_RE.flags)
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const value = m[0]
+      const digits = value.replace(/\D/g, '').length
+      if (digits < 5 || value.length > 16) continue
+      if (!CONTEXT_RE.test(text.slice(Math.max(0, m.index - WINDOW), m.index))) continue
+      spans.push({
+        type: 'US_DRIVER_LICENSE',
+        start: m.index,
+        end: m.index + value.length,
+        score: 0.85,
+      })
+    }
+    return spans
+  },
+}

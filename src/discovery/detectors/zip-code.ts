@@ -1,0 +1,60 @@
+/**
+ * ZIP_CODE: postal codes standing alone ("my zip code is 94103"): US ZIP and ZIP+4, UK
+ * postcodes, Canadian postal codes, and 4–6 digit codes (DE, FR, NL, CH, AT…) after a
+ * postal-code phrase. A postal code inside a street address is part of that address and is
+ * reported as STREET_ADDRESS by the address detector, not here.
+ */
+import type { Detector, Span } from '../detector.js'
+import { parseAddresses } from './address-parse.js'
+
+const UK_RE = /(?<![\w-])[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}(?![\w-])/g
+const CA_RE = /(?<![\w-])[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d(?![\w-])/g
+const DIGITS_RE = /(?<![\w.,/-])(?:\d{5}-\d{4}|\d{4,6})(?![\w/]|[.,-]\d)/g
+
+// A postal-code phrase ending shortly before the candidate.
+const CONTEXT_RE =
+  /\b(?:zip|zip ?code|zipcode|postal ?code|postcode|post ?code|plz|cep|cap|code postal|postleitzahl|postnummer)\b[^.\n\d]{0,16}$/i
+
+const WINDOW = 32
+
+/** True when `[s, e)` overlaps one of `spans` (sorted by start, non-overlapping). */
+function inside(spans: readonly { start: number; end: number }[], s: number, e: number): boolean {
+  let lo = 0
+  let hi = spans.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((spans[mid]?.end ?? 0) <= s) lo = mid + 1
+    else hi = mid
+  }
+  const p = spans[lo]
+  return p !== undefined && p.start < e
+}
+
+/**
+ * Detects stand-alone postal codes: digit codes after a postal-code phrase 0.8; UK and
+ * Canadian shapes 0.5 alone, 0.8 after the phrase.
+ */
+export const zipCodeDetector: Detector = {
+  id: 'zip-code',
+  entityType: 'ZIP_CODE',
+  detect(text: string): Span[] {
+    const addresses = parseAddresses(text).filter((p) => p.type === 'STREET_ADDRESS')
+    const spans: Span[] = []
+    const context = (at: number) => CONTEXT_RE.test(text.slice(Math.max(0, at - WINDOW), at))
+    for (const [source, alone] of [
+      [DIGITS_RE, 0],
+      [UK_RE, 0.5],
+      [CA_RE, 0.5],
+    ] as const) {
+      const re = new RegExp(source.source, source.flags)
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        const start = m.index
+        const end = start + m[0].length
+        const score = context(start) ? 0.8 : alone
+        if (score === 0 || inside(addresses, start, end)) continue
+        spans.push({ type: 'ZIP_CODE', start, end, score })
+      }
+    }
+    return spans
+  },
+}
