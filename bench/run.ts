@@ -10,6 +10,9 @@ const benches: Record<string, () => Promise<void>> = {
   memory: async () => (await import('./memory.js')).run(),
   audit: async () => (await import('./audit.js')).run(),
   discovery: async () => (await import('./discovery.js')).run(),
+  protect: async () => (await import('./protect.js')).run(),
+  anonymize: async () => (await import('./anonymize.js')).run(),
+  fpe: async () => (await import('./fpe.js')).run(),
 }
 
 const names = process.argv.slice(2).filter((a) => a !== '--')
