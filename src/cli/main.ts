@@ -17,6 +17,7 @@ import type { OutputFormat } from '../lake/read.js'
 import { createStrongroom, initStrongroom, type Strongroom } from '../strongroom.js'
 import { EXIT } from './exit-codes.js'
 import { formatBytes, processIo, reportError, table, toJson, type Io } from './output.js'
+import { registerAnonymizeCommands } from './commands/anonymize.js'
 import { registerDiscoveryCommands } from './commands/discovery.js'
 import { registerDpCommands } from './commands/dp.js'
 import { createProgress } from './progress.js'
@@ -439,6 +440,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     })
 
   registerDiscoveryCommands({ program, io, out, withLake, setExit })
+  registerAnonymizeCommands({ program, io, out, withLake, setExit })
   registerDpCommands({ program, io, out, withLake, setExit })
 
   program
