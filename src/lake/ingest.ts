@@ -14,7 +14,7 @@ import { once, prefetch, sha256, tap } from '../lib/streams.js'
 import { throwIfAborted, type LakeContext, type OperationOptions } from './context.js'
 import { objectKeyFor } from './datasets.js'
 import { recordFindings } from './findings.js'
-import { classifySamples, sampleParquet, type Samples } from './sampling.js'
+import { chunkSampleLimit, classifySamples, sampleParquet, type Samples } from './sampling.js'
 
 /** Input formats ingest reads. */
 export type IngestFormat = 'csv' | 'jsonl' | 'parquet'
@@ -173,9 +173,16 @@ export async function ingest(
     for await (const chunk of prefetch(chunks, 1)) {
       throwIfAborted(options.signal)
       schema ??= chunk.schema
-      // Classification samples the first rows while the plaintext chunk is still in memory.
+      // Classification samples rows while the plaintext chunk is still in memory: the
+      // first 1,000 of the input, then 100 from every later chunk (at most 5,000).
       if (options.classify !== false)
-        samples ??= await sampleParquet(ctx.engine, chunk.bytes, undefined)
+        samples = await sampleParquet(
+          ctx.engine,
+          chunk.bytes,
+          samples,
+          chunkSampleLimit(samples),
+          chunk.firstRow,
+        )
       if (
         previous !== undefined &&
         mode !== 'overwrite' &&

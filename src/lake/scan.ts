@@ -51,7 +51,7 @@ export async function scanFile(
   const limit = options.sample ?? SAMPLE_ROWS
   let samples: Samples | undefined
   for await (const chunk of engine.convertToParquet({ path, format })) {
-    samples = await sampleParquet(engine, chunk.bytes, samples, limit)
+    samples = await sampleParquet(engine, chunk.bytes, samples, limit, chunk.firstRow)
     chunk.bytes.fill(0)
     if (sampledRows(samples) >= limit) break
   }

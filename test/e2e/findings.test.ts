@@ -131,6 +131,24 @@ describe('findings', () => {
     }
   })
 
+  it('ingest samples beyond the first chunk, with true row numbers', async () => {
+    const root = join(dir, 'chunked')
+    await (await newLake(root, {}, 65536)).close()
+    const big = join(dir, 'late.csv')
+    const rows: (string | number)[][] = [['id', 'filler', 'late_contact']]
+    for (let i = 0; i < 6000; i++)
+      rows.push([i, 'x'.repeat(40), i < 4000 ? '' : `late.person${i}@example.org`])
+    await writeFile(big, csvOf(rows))
+    expect((await cli(['ingest', big, '--dataset', 'hr.late', '--lake', root])).code).toBe(0)
+    const r = await cli(['findings', 'hr.late', '--lake', root, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const f = (JSON.parse(r.stdout) as (FindingOut & { rows: number[] })[]).find(
+      (x) => x.column === 'late_contact',
+    )
+    expect(f?.entityType).toBe('EMAIL_ADDRESS')
+    expect(Math.min(...(f?.rows ?? [0]))).toBeGreaterThanOrEqual(4000)
+  })
+
   it('an invalid discovery section fails every command, listing each problem', async () => {
     const bad = join(dir, 'bad-lake')
     await (await newLake(bad)).close()
