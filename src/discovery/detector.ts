@@ -72,6 +72,8 @@ const ENTITY_RE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/
  */
 export class DetectorRegistry {
   readonly #detectors = new Map<string, Detector>()
+  // scanText asks for the list once per text; building it each time showed in profiles.
+  #list: readonly Detector[] | undefined
 
   /** Adds `detector`; throws `ERR_CONFIG_INVALID` listing every problem when it is malformed. */
   register(detector: Detector): this {
@@ -107,6 +109,7 @@ export class DetectorRegistry {
       })
     }
     this.#detectors.set(detector.id, detector)
+    this.#list = undefined
     return this
   }
 
@@ -115,9 +118,10 @@ export class DetectorRegistry {
     return this.#detectors.get(id)
   }
 
-  /** All detectors in registration order. */
+  /** All detectors in registration order (one array, rebuilt only after a registration). */
   list(): readonly Detector[] {
-    return [...this.#detectors.values()]
+    this.#list ??= [...this.#detectors.values()]
+    return this.#list
   }
 
   /** The distinct entity types the registered detectors emit. */
