@@ -52,13 +52,39 @@ interface Token {
   facts: number
 }
 
-// Bits of `Token.facts`: a KNOWN bit says the fact was computed, the next bit holds it.
-const STREET_KNOWN = 1
+// Bits of `Token.facts`. LEXICON_KNOWN says the word lists were consulted (one map lookup
+// fills STREET, UNIT, CONNECTOR and STOP); SUFFIX_KNOWN says the suffix test was run.
+const LEXICON_KNOWN = 1
 const STREET = 2
-const SUFFIX_KNOWN = 4
-const SUFFIX = 8
-const UNIT_KNOWN = 16
-const UNIT = 32
+const UNIT = 4
+const CONNECTOR = 8
+const STOP = 16
+const SUFFIX_KNOWN = 32
+const SUFFIX = 64
+
+// Every listed word with the bits of the lists holding it: one lookup per word instead of one
+// per list.
+const LEXICON = new Map<string, number>()
+for (const [list, bit] of [
+  [STREET_TYPES, STREET],
+  [UNIT_WORDS, UNIT],
+  [NAME_CONNECTORS, CONNECTOR],
+  [STOP_WORDS, STOP],
+] as const) {
+  for (const w of list) LEXICON.set(w, (LEXICON.get(w) ?? 0) | bit)
+}
+
+/** The lexicon bits of word token `t`, looked up once. */
+function lexicon(t: Token): number {
+  if ((t.facts & LEXICON_KNOWN) === 0) {
+    let bits = LEXICON.get(t.norm) ?? 0
+    // Abbreviations are listed with their dot too ("st.", "apt."); only the street and unit
+    // lists hold such entries.
+    if (t.dot) bits |= (LEXICON.get(`${t.norm}.`) ?? 0) & (STREET | UNIT)
+    t.facts |= LEXICON_KNOWN | bits
+  }
+  return t.facts
+}
 
 // Token grammar: numbers of up to 10 digits with an optional ordinal or single-letter suffix
 // ("12th", "12b") and dot; words of up to 41 letters or marks (apostrophes and hyphens
@@ -66,6 +92,11 @@ const UNIT = 32
 // scanner below reads it by character codes: it runs over most texts a scan sees, and a
 // Unicode regex plus the strings it allocates per token cost several times more.
 const LETTER_RE = /^[\p{L}\p{M}]$/u
+// Unicode-property patterns are kept at module level: some loaders compile a `\p{…}` literal
+// to a `new RegExp` at each evaluation.
+const UPPER_RE = /\p{Lu}/u
+const FIGURE_CHAR_RE = /[\p{L}\d.,:/()-]/u
+const PREFIX_WORD_RE = /[\p{L}']+/gu
 const SPACE_RE = /^\s$/u
 
 /** True for ASCII letters. */
@@ -262,12 +293,17 @@ const MILITARY_POSTAL = [MILITARY_POST_RE]
 const NO_POSTAL: RegExp[] = []
 
 function isStreetType(t: Token): boolean {
-  if (t.kind !== 'word') return false
-  if ((t.facts & STREET_KNOWN) === 0) {
-    const yes = STREET_TYPES.has(t.norm) || (t.dot && STREET_TYPES.has(`${t.norm}.`))
-    t.facts |= STREET_KNOWN | (yes ? STREET : 0)
-  }
-  return (t.facts & STREET) !== 0
+  return t.kind === 'word' && (lexicon(t) & STREET) !== 0
+}
+
+/** A lowercase word allowed inside a name ("de", "and"). */
+function isConnector(t: Token): boolean {
+  return t.kind === 'word' && (lexicon(t) & CONNECTOR) !== 0
+}
+
+/** A function word that ends a name ("for", "the"). */
+function isStop(t: Token): boolean {
+  return t.kind === 'word' && (lexicon(t) & STOP) !== 0
 }
 
 function hasStreetSuffix(t: Token): boolean {
@@ -284,12 +320,7 @@ function hasStreetSuffix(t: Token): boolean {
 }
 
 function isUnitWord(t: Token | undefined): boolean {
-  if (t?.kind !== 'word') return false
-  if ((t.facts & UNIT_KNOWN) === 0) {
-    const yes = UNIT_WORDS.has(t.norm) || (t.dot && UNIT_WORDS.has(`${t.norm}.`))
-    t.facts |= UNIT_KNOWN | (yes ? UNIT : 0)
-  }
-  return (t.facts & UNIT) !== 0
+  return t?.kind === 'word' && (lexicon(t) & UNIT) !== 0
 }
 
 // Street suffixes grouped by their last character: a word is compared only with the few
@@ -331,7 +362,7 @@ export class AddressParser {
    * Parses `text[from, to)`; offsets stay those of `text`, whose other parts are still read
    * for context. `lower` says the whole text has no capital letter.
    */
-  constructor(text: string, from = 0, to = text.length, lower = !/\p{Lu}/u.test(text)) {
+  constructor(text: string, from = 0, to = text.length, lower = !UPPER_RE.test(text)) {
     this.#text = text
     this.#tokens = tokenize(text, from, to)
     // All-lowercase texts carry no capitalisation signal; names are then told by grammar.
@@ -373,8 +404,8 @@ export class AddressParser {
     if (t?.kind !== 'word') return false
     if (t.cap) return true
     if (isStreetType(t)) return true
-    if (NAME_CONNECTORS.has(t.norm)) return !first || this.#lower
-    return this.#lower && !STOP_WORDS.has(t.norm)
+    if (isConnector(t)) return !first || this.#lower
+    return this.#lower && !isStop(t)
   }
 
   #context(start: number): boolean {
@@ -424,7 +455,7 @@ export class AddressParser {
       const to = this.#tokenAt(i, end)
       return { from: i, to, score: 0.8, start: t.start, end }
     }
-    if (isUnitWord(t) && (t.cap || this.#lower) && isHouseNumber(this.#tok(i + 1))) {
+    if ((t.cap || this.#lower) && isHouseNumber(this.#tok(i + 1)) && isUnitWord(t)) {
       if (this.#adjacent(i, i + 1)) return this.#spanOf(i, i + 2, 0.55)
     }
     if (t.kind === 'num') return this.#numberFirst(i)
@@ -437,7 +468,7 @@ export class AddressParser {
     // A number inside a longer figure ("1,234", "3-4", "10.0.0.1", "SW1A") is not a house
     // number.
     const before = this.#text[(this.#tok(i)?.start ?? 0) - 1] ?? ' '
-    if (/[\p{L}\d.,:/()-]/u.test(before)) return undefined
+    if (FIGURE_CHAR_RE.test(before)) return undefined
     let j = i + 1
     let secondNumber = false
     if (isHouseNumber(this.#tok(j)) && this.#adjacent(i, j)) {
@@ -455,7 +486,7 @@ export class AddressParser {
         j === wordsFrom &&
         w?.kind === 'word' &&
         w.norm.length <= 4 &&
-        !STOP_WORDS.has(w.norm) &&
+        !isStop(w) &&
         this.#adjacent(j, j + 1) &&
         this.#tok(j + 1)?.cap === true
       if (!ordinal && !particle && !this.#nameWord(w, j === wordsFrom)) break
@@ -498,7 +529,7 @@ export class AddressParser {
     let typed = false
     while (k > 0 && i - k < 3 && this.#adjacent(k - 1, k)) {
       const w = this.#tok(k - 1)
-      if (w?.kind !== 'word' || !(w.cap || (k < i && NAME_CONNECTORS.has(w.norm)))) break
+      if (w?.kind !== 'word' || !(w.cap || (k < i && isConnector(w)))) break
       if (isStreetType(w) || hasStreetSuffix(w)) typed = true
       k--
     }
@@ -615,7 +646,7 @@ export class AddressParser {
     if (lineBegin < 0) return false
     const prefix = this.#text.slice(lineBegin, t.start)
     if (prefix.includes(':')) return false
-    for (const m of prefix.matchAll(/[\p{L}']+/gu)) {
+    for (const m of prefix.matchAll(PREFIX_WORD_RE)) {
       if (STOP_WORDS.has(normalizePlace(m[0]))) return false
     }
     return true
@@ -674,7 +705,7 @@ export class AddressParser {
   ): { start: number; end: number; kind: string; next: number } | undefined {
     const t = this.#tok(m)
     if (t === undefined) return undefined
-    if (isUnitWord(t) && isHouseNumber(this.#tok(m + 1)) && this.#adjacent(m, m + 1)) {
+    if (isHouseNumber(this.#tok(m + 1)) && isUnitWord(t) && this.#adjacent(m, m + 1)) {
       const span = this.#spanOf(m, m + 2, 0)
       return { start: span.start, end: span.end, kind: 'unit', next: m + 2 }
     }
@@ -710,7 +741,7 @@ export class AddressParser {
       if (j > m && w?.upper === true && w.norm.length <= 3 && this.#tok(j - 1)?.upper !== true) {
         break
       }
-      if (!this.#lower && w?.cap !== true && NAME_CONNECTORS.has(w?.norm ?? '')) {
+      if (!this.#lower && w?.cap !== true && w !== undefined && isConnector(w)) {
         // A connector must be followed by another name word ("Trinidad and Tobago").
         if (!this.#nameWord(this.#tok(j + 1), false)) break
       }
@@ -777,31 +808,63 @@ export class AddressParser {
 // ("Bezrukov Street"); only windows around those are parsed, so text without them costs one
 // regex pass. The window reaches back over a street name written before its number and
 // forward over the unit, city, state, postal code and country lines.
-const ANCHOR_RE = /\d|\b(?:street|road|avenue|lane|drive|boulevard)\b/gi
+const ANCHOR_WORDS = ['street', 'road', 'avenue', 'lane', 'drive', 'boulevard']
+
+/** True when ASCII letters `text[from, to)` spell one of {@link ANCHOR_WORDS}, in any case. */
+function anchorWord(text: string, from: number, to: number): boolean {
+  const first = text.charCodeAt(from) | 32
+  for (const w of ANCHOR_WORDS) {
+    if (w.length !== to - from || w.charCodeAt(0) !== first) continue
+    let k = 1
+    while (k < w.length && (text.charCodeAt(from + k) | 32) === w.charCodeAt(k)) k++
+    if (k === w.length) return true
+  }
+  return false
+}
 const WINDOW_BACK = 120
 const WINDOW_AHEAD = 300
 
-/** Merged `[from, to)` windows around every anchor, starting at whitespace. */
+/** True for the codes of `\w`: ASCII letters, digits and the underscore. */
+function wordCode(c: number): boolean {
+  return asciiLetter(c) || (c >= 48 && c <= 57) || c === 95
+}
+
+/**
+ * Merged `[from, to)` windows around every anchor, starting at whitespace. Anchors are a
+ * digit, or one of {@link ANCHOR_WORDS} in any case between `\w` boundaries; they are found
+ * by character codes, a regex pass per digit costing more than the parse of most texts.
+ */
 function windows(text: string): [number, number][] {
   const out: [number, number][] = []
-  const re = ANCHOR_RE
-  re.lastIndex = 0
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    const to = Math.min(text.length, m.index + m[0].length + WINDOW_AHEAD)
+  const n = text.length
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    const index = i
+    let length = 1
+    if (c < 48 || c > 57) {
+      if (!asciiLetter(c) || (i > 0 && wordCode(text.charCodeAt(i - 1)))) continue
+      let k = i + 1
+      while (k < n && asciiLetter(text.charCodeAt(k))) k++
+      const after = text.charCodeAt(k)
+      const hit = !(after === 95 || (after >= 48 && after <= 57)) && anchorWord(text, i, k)
+      // No anchor starts inside the word; a digit right after it is looked at next.
+      i = k - 1
+      if (!hit) continue
+      length = k - index
+    }
+    const to = Math.min(n, index + length + WINDOW_AHEAD)
     const last = out.at(-1)
-    if (last !== undefined && m.index - WINDOW_BACK <= last[1]) {
+    if (last !== undefined && index - WINDOW_BACK <= last[1]) {
       last[1] = to
     } else {
-      let from = Math.max(0, m.index - WINDOW_BACK)
+      let from = Math.max(0, index - WINDOW_BACK)
       // Start on a word boundary: a token cut in half would read as a different word.
       const limit = Math.max(0, from - 40)
       while (from > limit && !/\s/.test(text[from - 1] ?? ' ')) from--
       out.push([from, to])
     }
-    // Anchors inside the current window only extend it; skip to its end minus the look-back.
-    const cur = out.at(-1)
-    if (cur !== undefined && re.lastIndex < cur[1] - WINDOW_AHEAD)
-      re.lastIndex = cur[1] - WINDOW_AHEAD
+    // Later anchors could only extend the last window, which already reaches the end.
+    if (to === n) break
   }
   return out
 }
@@ -816,7 +879,7 @@ let lastSpans: PlaceSpan[] = []
  */
 export function parseAddresses(text: string): readonly PlaceSpan[] {
   if (text !== lastText) {
-    const lower = !/\p{Lu}/u.test(text)
+    const lower = !UPPER_RE.test(text)
     const spans: PlaceSpan[] = []
     for (const [from, to] of windows(text)) {
       spans.push(...new AddressParser(text, from, to, lower).parse())

@@ -3,7 +3,7 @@
  * `at the age of 34`, `34 years old`, `34-year-old`, `34 yrs old`, `34 y/o`. The span is the
  * number alone; ages above 130 are rejected.
  */
-import type { Detector, Span } from '../detector.js'
+import type { Detector, Span, TextHints } from '../detector.js'
 
 // Phrase before the number, or after it. Each alternative is a fixed word sequence.
 const BEFORE_RE = /\b(?:aged|age|ages|at the age of|age of)\s?:?\s?(\d{1,3})(?!\d|[.,]\d)/gi
@@ -13,8 +13,9 @@ const AFTER_RE =
 const MAX_AGE = 130
 
 /** Adds the numbers `re` matches; `numberLast` when the number ends the match. */
-function collect(re: RegExp, text: string, numberLast: boolean, spans: Span[]): void {
-  const r = new RegExp(re.source, re.flags)
+function collect(r: RegExp, text: string, numberLast: boolean, spans: Span[]): void {
+  // Detection is synchronous and never re-entered: the compiled pattern is reset and reused.
+  r.lastIndex = 0
   for (let m = r.exec(text); m !== null; m = r.exec(text)) {
     const value = m[1] ?? m[2] ?? m[3]
     if (value === undefined || Number(value) > MAX_AGE) continue
@@ -27,8 +28,10 @@ function collect(re: RegExp, text: string, numberLast: boolean, spans: Span[]): 
 export const ageDetector: Detector = {
   id: 'age',
   entityType: 'AGE',
-  detect(text: string): Span[] {
+  detect(text: string, hints?: TextHints): Span[] {
     const spans: Span[] = []
+    // Every age is a number.
+    if (hints !== undefined && hints.digits === 0) return spans
     collect(BEFORE_RE, text, true, spans)
     collect(AFTER_RE, text, false, spans)
     return spans

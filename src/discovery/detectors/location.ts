@@ -13,7 +13,6 @@
  */
 import type { Detector, Span } from '../detector.js'
 import { MAX_PLACE_WORDS, normalizePlace, placeGazetteers } from '../gazetteers/places.js'
-import type { PlaceGazetteers } from '../gazetteers/places.js'
 import { parseAddresses } from './address-parse.js'
 import { NAME_CONNECTORS, STOP_WORDS } from './address-lexicon.js'
 
@@ -24,7 +23,12 @@ import { NAME_CONNECTORS, STOP_WORDS } from './address-lexicon.js'
  */
 export const CITY_POPULATION_THRESHOLD = 50_000
 
-const WORD_RE = /[\p{L}\p{M}][\p{L}\p{M}'’-]{0,40}/gu
+// Words are runs of a letter or mark and up to 40 more letters, marks, apostrophes or
+// hyphens. They are read by character codes (see `words`); these decide the non-ASCII cases.
+const LETTER_RE = /^[\p{L}\p{M}]$/u
+const SPACE_RE = /^\s$/u
+// Kept at module level: some loaders compile a `\p{…}` literal to a `new RegExp` per use.
+const UPPER_RE = /\p{Lu}/u
 
 // Phrases that introduce a place, as the one to three words right before the candidate.
 const STRONG_TRIGGERS = new Set([
@@ -85,8 +89,11 @@ const STRONG_TRIGGERS = new Set([
   'came from',
 ])
 const WEAK_TRIGGERS = new Set(['in', 'from', 'to', 'at', 'near', 'around', 'outside', 'across'])
+// The last words of the strong phrases: a word before a candidate that ends none of them
+// cannot complete one, so the longer phrases need not be built.
+const STRONG_LAST = new Set([...STRONG_TRIGGERS].map((p) => p.slice(p.lastIndexOf(' ') + 1)))
 
-const NOT_PLACES = new Set([
+const NOT_PLACES: ReadonlySet<string> = new Set([
   'january',
   'february',
   'march',
@@ -132,23 +139,94 @@ const NOT_PLACES = new Set([
   'private',
 ])
 
+// Words that never start a place name, both lists in one set: one lookup per capitalised word.
+const NOT_PLACE_WORDS: ReadonlySet<string> = new Set([...NOT_PLACES, ...STOP_WORDS])
+
+/** One word of a text: offsets, normalised form, and whether it starts with a capital. */
 interface Word {
-  readonly start: number
-  readonly end: number
-  readonly norm: string
-  readonly cap: boolean
-  readonly upper: boolean
+  start: number
+  end: number
+  norm: string
+  cap: boolean
 }
 
+// Word objects are reused from one text to the next (a scan never keeps them: spans copy the
+// offsets), which spares the collector most of the allocations of a scan.
+const wordPool: Word[] = []
+
+/** Length in code units of the code point at `i` (2 for a surrogate pair). */
+function pointLength(text: string, i: number): number {
+  const c = text.charCodeAt(i)
+  if (c < 0xd800 || c > 0xdbff) return 1
+  const d = text.charCodeAt(i + 1)
+  return d >= 0xdc00 && d <= 0xdfff ? 2 : 1
+}
+
+/** True when the code point at `i`, whose first code unit is `c`, is a letter or mark. */
+function letterAt(text: string, i: number, c: number): boolean {
+  if (c < 128) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
+  return LETTER_RE.test(text.slice(i, i + pointLength(text, i)))
+}
+
+/** True when the code unit `c` is white space (newlines included). */
+function spaceCode(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13)) return true
+  return c >= 128 && SPACE_RE.test(String.fromCharCode(c))
+}
+
+/** True when `text[from, to)` is one to three white-space characters. */
+function shortSpace(text: string, from: number, to: number): boolean {
+  if (to - from < 1 || to - from > 3) return false
+  for (let k = from; k < to; k++) if (!spaceCode(text.charCodeAt(k))) return false
+  return true
+}
+
+// The words of a text, read by character codes: this runs on nearly every text a scan sees,
+// where a Unicode regex and a second test per word cost several times more.
 function words(text: string): Word[] {
   const out: Word[] = []
-  for (const m of text.matchAll(WORD_RE)) {
-    const raw = m[0]
-    const ascii = /^[A-Za-z'-]+$/.test(raw)
-    const norm = ascii ? raw.toLowerCase() : normalizePlace(raw)
-    const cap = raw[0] !== raw[0]?.toLowerCase()
-    const upper = cap && raw.length > 1 && raw === raw.toUpperCase()
-    out.push({ start: m.index, end: m.index + raw.length, norm, cap, upper })
+  const n = text.length
+  const add = (start: number, end: number, norm: string, cap: boolean) => {
+    let w = wordPool[out.length]
+    if (w === undefined) {
+      w = { start, end, norm, cap }
+      wordPool.push(w)
+    } else {
+      w.start = start
+      w.end = end
+      w.norm = norm
+      w.cap = cap
+    }
+    out.push(w)
+  }
+  let i = 0
+  while (i < n) {
+    const c = text.charCodeAt(i)
+    if (!letterAt(text, i, c)) {
+      i += pointLength(text, i)
+      continue
+    }
+    let ascii = c < 128
+    let hasUpper = c <= 90
+    let k = i + pointLength(text, i)
+    for (let points = 0; points < 40 && k < n; points++) {
+      const d = text.charCodeAt(k)
+      if (d === 39 || d === 45 || (d >= 97 && d <= 122)) k++
+      else if (d >= 65 && d <= 90) {
+        hasUpper = true
+        k++
+      } else if (d === 0x2019 || (d >= 128 && letterAt(text, k, d))) {
+        ascii = false
+        k += pointLength(text, k)
+      } else break
+    }
+    const raw = text.slice(i, k)
+    if (ascii) add(i, k, hasUpper ? raw.toLowerCase() : raw, c <= 90)
+    else {
+      const first = raw[0] ?? ''
+      add(i, k, normalizePlace(raw), first !== first.toLowerCase())
+    }
+    i = k
   }
   return out
 }
@@ -161,34 +239,21 @@ function joined(text: string, a: Word, b: Word): boolean {
 
 type Kind = 'country' | 'region' | 'city'
 
-function lookup(g: PlaceGazetteers, key: string): { kind: Kind; population: number } | null {
-  if (g.countries.has(key)) return { kind: 'country', population: Infinity }
-  if (g.regions.has(key)) return { kind: 'region', population: Infinity }
-  const population = g.cities.get(key)
-  return population === undefined ? null : { kind: 'city', population }
-}
-
 /** The place phrase ending right before word `i`, judged from the words before it. */
 function trigger(text: string, ws: readonly Word[], i: number): 'strong' | 'weak' | null {
   const w = ws[i]
   const p1 = ws[i - 1]
   if (w === undefined || p1 === undefined) return null
-  const gap = text.slice(p1.end, w.start)
   // "Where: Paris" is a field label; otherwise only spaces may separate phrase and place.
-  if (gap.trim() === ':' && p1.norm === 'where') return 'strong'
-  if (!/^\s{1,3}$/.test(gap)) return null
+  if (p1.norm === 'where' && text.slice(p1.end, w.start).trim() === ':') return 'strong'
+  if (!shortSpace(text, p1.end, w.start)) return null
+  if (!STRONG_LAST.has(p1.norm)) return WEAK_TRIGGERS.has(p1.norm) ? 'weak' : null
   let phrase = p1.norm
   if (STRONG_TRIGGERS.has(phrase)) return 'strong'
   for (let k = 2; k <= 3; k++) {
     const p = ws[i - k]
     const after = ws[i - k + 1]
-    if (
-      p === undefined ||
-      after === undefined ||
-      !/^\s{1,3}$/.test(text.slice(p.end, after.start))
-    ) {
-      break
-    }
+    if (p === undefined || after === undefined || !shortSpace(text, p.end, after.start)) break
     phrase = `${p.norm} ${phrase}`
     if (STRONG_TRIGGERS.has(phrase)) return 'strong'
   }
@@ -247,7 +312,7 @@ function inBefore(ws: readonly Word[], i: number): boolean {
 function gazetteerSpans(text: string, blocked: (s: number, e: number) => boolean): Span[] {
   const g = placeGazetteers()
   const ws = words(text)
-  const lowerText = !/\p{Lu}/u.test(text)
+  const lowerText = !UPPER_RE.test(text)
   const spans: Span[] = []
   let i = 0
   while (i < ws.length) {
@@ -255,30 +320,43 @@ function gazetteerSpans(text: string, blocked: (s: number, e: number) => boolean
     if (w === undefined) break
     // In capitalised text a lowercase word reads as an ordinary word ("china", "turkey"):
     // only capitalised words are looked up, which also keeps the scan cheap.
-    if ((!w.cap && !lowerText) || NOT_PLACES.has(w.norm) || STOP_WORDS.has(w.norm)) {
+    if ((!w.cap && !lowerText) || NOT_PLACE_WORDS.has(w.norm)) {
       i++
       continue
     }
     let key = w.norm
-    let best: { n: number; kind: Kind; population: number } | null = null
-    const first = lookup(g, key)
-    if (first !== null) best = { n: 1, ...first }
+    let entry = g.entries.get(key)
+    const firstCommon = entry?.common === true
+    let bestN = 0
+    let bestKind: Kind | null = null
+    let bestPopulation = 0
+    if (entry?.kind != null) {
+      bestN = 1
+      bestKind = entry.kind
+      bestPopulation = entry.population
+    }
     for (let n = 2; n <= MAX_PLACE_WORDS; n++) {
       const prev = ws[i + n - 2]
       const next = ws[i + n - 1]
       if (prev === undefined || next === undefined || !joined(text, prev, next)) break
       // No longer name starts with these words: stop extending.
-      if (!g.prefixes.has(key)) break
+      if (entry?.prefix !== true) break
       key += ' ' + next.norm
-      const hit = lookup(g, key)
-      if (hit !== null) best = { n, ...hit }
+      entry = g.entries.get(key)
+      if (entry?.kind != null) {
+        bestN = n
+        bestKind = entry.kind
+        bestPopulation = entry.population
+      }
     }
+    const best = bestKind === null ? null : { n: bestN, kind: bestKind, population: bestPopulation }
     const context = best !== null || w.cap || lowerText ? trigger(text, ws, i) : null
     const run = context === null ? 0 : nameRun(text, ws, i, lowerText)
     if (best !== null && !(context === 'strong' && run > best.n)) {
       const last = ws[i + best.n - 1] ?? w
       const cased = w.cap
-      const common = best.n === 1 && (g.commonWords.has(w.norm) || w.norm.length <= 2)
+      // The one-word hit's entry says whether the name is also a common word.
+      const common = best.n === 1 && (firstCommon || w.norm.length <= 2)
       const score = scoreHit(best.kind, best.population, common, cased, context)
       if (score >= 0.3 && !blocked(w.start, last.end)) {
         spans.push({ type: 'LOCATION', start: w.start, end: last.end, score })
@@ -290,7 +368,15 @@ function gazetteerSpans(text: string, blocked: (s: number, e: number) => boolean
     // closes the clause ("… in Kwaxuma, which …").
     if (run > 0 && (w.cap || lowerText)) {
       const last = ws[i + run - 1] ?? w
-      const closing = /^(?:[,.;!?]|$)/.test(text.slice(last.end, last.end + 1))
+      const after = text.charCodeAt(last.end)
+      // Followed by , . ; ! ? or the end of the text.
+      const closing =
+        last.end >= text.length ||
+        after === 44 ||
+        after === 46 ||
+        after === 59 ||
+        after === 33 ||
+        after === 63
       let score = 0
       if (context === 'strong') score = lowerText ? 0.6 : 0.88
       else if (w.cap && closing && inBefore(ws, i) && !g.commonWords.has(w.norm)) score = 0.5

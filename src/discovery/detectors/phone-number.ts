@@ -85,6 +85,10 @@ const TRUNK_ZERO: readonly CountryCode[] = [
 ]
 const NO_TRUNK: readonly CountryCode[] = ['US', 'BR', 'ES', 'MX', 'IT']
 
+// Remembered verdicts of nationalPhoneValid, keyed by the candidate text; cleared when full.
+const verdicts = new Map<string, boolean>()
+const VERDICT_CACHE_LIMIT = 10_000
+
 /**
  * True when `raw` is a valid national number (number plan length and prefixes, per
  * libphonenumber metadata) of one of the supported countries.
@@ -92,6 +96,20 @@ const NO_TRUNK: readonly CountryCode[] = ['US', 'BR', 'ES', 'MX', 'IT']
 export function nationalPhoneValid(raw: string): boolean {
   const digits = raw.replace(/\D/g, '')
   if (digits.length < 8 || digits.length > 12) return false
+  // Plan validation costs tens of microseconds per country (libphonenumber resolves shared
+  // calling codes by trying every country's patterns), so verdicts are remembered: the same
+  // number recurs across the rows and documents of one scan.
+  let verdict = verdicts.get(raw)
+  if (verdict === undefined) {
+    verdict = planValid(raw, digits)
+    if (verdicts.size >= VERDICT_CACHE_LIMIT) verdicts.clear()
+    verdicts.set(raw, verdict)
+  }
+  return verdict
+}
+
+/** {@link nationalPhoneValid} for a candidate of plausible length, without the cache. */
+function planValid(raw: string, digits: string): boolean {
   // A single repeated digit ("11 11 11 11") is filler, not a number.
   if (/^(\d)\1+$/.test(digits)) return false
   const trunk = digits.startsWith('0')

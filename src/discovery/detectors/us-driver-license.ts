@@ -5,7 +5,7 @@
  * license", "DL", "driving licence"): the shapes alone are shared by countless other
  * identifiers.
  */
-import type { Detector, Span } from '../detector.js'
+import type { Detector, Span, TextHints } from '../detector.js'
 
 const CANDIDATE_RE =
   /(?<![\w-])(?:[a-z]{1,2}\d{4,14}[a-z]?|\d{2}[a-z]{3}\d{5,6}|\d{3}[a-z]{2}\d{4}|\d{7,12}[a-z]{0,2})(?![\w-])/gi
@@ -17,17 +17,24 @@ const CONTEXT_RE =
 /** Characters before a candidate searched for a licence phrase. */
 const WINDOW = 48
 
+/** Every accepted value holds at least this many digits. */
+const MIN_DIGITS = 5
+
 /** Detects US driver's licence numbers after a licence phrase; score 0.85. */
 export const usDriverLicenseDetector: Detector = {
   id: 'us-driver-license',
   entityType: 'US_DRIVER_LICENSE',
-  detect(text: string): Span[] {
+  detect(text: string, hints?: TextHints): Span[] {
     const spans: Span[] = []
-    const re = new RegExp(CANDIDATE_RE.source, CANDIDATE_RE.flags)
+    if (hints !== undefined && hints.digits < MIN_DIGITS) return spans
+    // Detection is synchronous and never re-entered: the one compiled pattern is reset and
+    // reused rather than compiled per call.
+    const re = CANDIDATE_RE
+    re.lastIndex = 0
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const value = m[0]
       const digits = value.replace(/\D/g, '').length
-      if (digits < 5 || value.length > 16) continue
+      if (digits < MIN_DIGITS || value.length > 16) continue
       if (!CONTEXT_RE.test(text.slice(Math.max(0, m.index - WINDOW), m.index))) continue
       spans.push({
         type: 'US_DRIVER_LICENSE',

@@ -4,7 +4,7 @@
  * postal-code phrase. A postal code inside a street address is part of that address and is
  * reported as STREET_ADDRESS by the address detector, not here.
  */
-import type { Detector, Span } from '../detector.js'
+import type { Detector, Span, TextHints } from '../detector.js'
 import { parseAddresses } from './address-parse.js'
 
 const UK_RE = /(?<![\w-])[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}(?![\w-])/g
@@ -30,6 +30,16 @@ function inside(spans: readonly { start: number; end: number }[], s: number, e: 
   return p !== undefined && p.start < e
 }
 
+// Each pattern with the score of a match found without a postal-code phrase before it.
+const PATTERNS: readonly (readonly [RegExp, number])[] = [
+  [DIGITS_RE, 0],
+  [UK_RE, 0.5],
+  [CA_RE, 0.5],
+]
+
+/** Every shape holds at least two digits (a UK postcode's two), the others more. */
+const MIN_DIGITS = 2
+
 /**
  * Detects stand-alone postal codes: digit codes after a postal-code phrase 0.8; UK and
  * Canadian shapes 0.5 alone, 0.8 after the phrase.
@@ -37,24 +47,21 @@ function inside(spans: readonly { start: number; end: number }[], s: number, e: 
 export const zipCodeDetector: Detector = {
   id: 'zip-code',
   entityType: 'ZIP_CODE',
-  detect(text: string): Span[] {
-    const addresses = parseAddresses(text).filter((p) => p.type === 'STREET_ADDRESS')
+  detect(text: string, hints?: TextHints): Span[] {
+    if (hints !== undefined && hints.digits < MIN_DIGITS) return []
     const spans: Span[] = []
     const context = (at: number) => CONTEXT_RE.test(text.slice(Math.max(0, at - WINDOW), at))
-    for (const [source, alone] of [
-      [DIGITS_RE, 0],
-      [UK_RE, 0.5],
-      [CA_RE, 0.5],
-    ] as const) {
-      const re = new RegExp(source.source, source.flags)
+    for (const [re, alone] of PATTERNS) {
+      re.lastIndex = 0
       for (let m = re.exec(text); m !== null; m = re.exec(text)) {
         const start = m.index
-        const end = start + m[0].length
         const score = context(start) ? 0.8 : alone
-        if (score === 0 || inside(addresses, start, end)) continue
-        spans.push({ type: 'ZIP_CODE', start, end, score })
+        if (score > 0) spans.push({ type: 'ZIP_CODE', start, end: start + m[0].length, score })
       }
     }
-    return spans
+    // Candidates are rare; only then is the text parsed for the addresses that own theirs.
+    if (spans.length === 0) return spans
+    const addresses = parseAddresses(text).filter((p) => p.type === 'STREET_ADDRESS')
+    return spans.filter((s) => !inside(addresses, s.start, s.end))
   },
 }

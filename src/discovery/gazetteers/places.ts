@@ -54,6 +54,24 @@ export interface PlaceGazetteers {
   readonly commonWords: ReadonlySet<string>
   /** Every leading run of whole words of a multi-word name ("united", "united states"). */
   readonly prefixes: ReadonlySet<string>
+  /**
+   * Every key of the sets above in one map, so a detector answers "is this a place, of which
+   * kind, and may a longer name start with it" with one lookup instead of four (the city
+   * table is large, and each probe of it is a likely cache miss).
+   */
+  readonly entries: ReadonlyMap<string, PlaceEntry>
+}
+
+/** What the gazetteers know about one normalised name. */
+export interface PlaceEntry {
+  /** The name's kind, `null` when it is only the start of longer names. */
+  readonly kind: 'country' | 'region' | 'city' | null
+  /** For a city, its largest population; `Infinity` for countries and regions; else 0. */
+  readonly population: number
+  /** A longer name starts with this one followed by a space. */
+  readonly prefix: boolean
+  /** The name is also a common English word (`commonWords` holds it). */
+  readonly common: boolean
 }
 
 // Languages whose country names appear in European-style addresses and prose.
@@ -117,6 +135,23 @@ export function placeGazetteers(): PlaceGazetteers {
       }
     }
   }
-  cache = { countries, cities, regions, commonWords, prefixes }
+  // Later writes win: countries over regions over cities, as lookups have always ranked them.
+  const entries = new Map<string, PlaceEntry>()
+  const common = (key: string) => commonWords.has(key)
+  for (const key of prefixes) {
+    entries.set(key, { kind: null, population: 0, prefix: true, common: common(key) })
+  }
+  for (const [key, population] of cities) {
+    entries.set(key, { kind: 'city', population, prefix: prefixes.has(key), common: common(key) })
+  }
+  for (const key of regions) {
+    const prefix = prefixes.has(key)
+    entries.set(key, { kind: 'region', population: Infinity, prefix, common: common(key) })
+  }
+  for (const key of countries) {
+    const prefix = prefixes.has(key)
+    entries.set(key, { kind: 'country', population: Infinity, prefix, common: common(key) })
+  }
+  cache = { countries, cities, regions, commonWords, prefixes, entries }
   return cache
 }
