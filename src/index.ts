@@ -38,7 +38,13 @@ export type {
   EngineConfig,
 } from './config/config.js'
 export type { IngestOptions, IngestResult, IngestFormat, IngestMode } from './lake/ingest.js'
-export type { ReadOptions, ReadToFileResult, OutputFormat } from './lake/read.js'
+export type {
+  ReadOptions,
+  ReadToFileResult,
+  OutputFormat,
+  ProtectExportOptions,
+} from './lake/read.js'
+export * from './protect/index.js'
 export type { DatasetSummary, DatasetDescription, VersionSummary } from './lake/describe.js'
 export type { RotateResult, KeyStatus } from './lake/keys.js'
 export type { GcOptions, GcResult, DoctorResult, DoctorProblem } from './lake/maintenance.js'

@@ -90,9 +90,11 @@ import {
   readBatches,
   readToFile,
   type OutputFormat,
+  type ProtectExportOptions,
   type ReadOptions,
   type ReadToFileResult,
 } from './lake/read.js'
+import { lineageTransformation } from './protect/plan.js'
 import type { ObjectStore } from './storage/object-store.js'
 
 /** The catalog setting holding the lake's id (lineage namespaces use it). */
@@ -456,10 +458,33 @@ export class Strongroom {
     )
   }
 
-  /** Writes a dataset version to a file (`-` for stdout). */
+  /**
+   * De-identifies a dataset version on its way to a file: {@link Strongroom.readToFile} with
+   * a protection spec (a YAML/JSON path or a parsed spec). Keys come from the lake.
+   */
+  readProtected(
+    dataset: string,
+    spec: ProtectExportOptions['spec'],
+    options: ReadOptions & { format: OutputFormat; out: string | OutputSink; sample?: number },
+  ): Promise<ReadToFileResult> {
+    const { sample, ...rest } = options
+    return this.readToFile(dataset, {
+      ...rest,
+      protect: { spec, ...(sample === undefined ? {} : { sample }) },
+    })
+  }
+
+  /**
+   * Writes a dataset version to a file (`-` for stdout). With `protect`, the export goes
+   * through a protection plan and its audit event names each column's transform.
+   */
   readToFile(
     dataset: string,
-    options: ReadOptions & { format: OutputFormat; out: string | OutputSink },
+    options: ReadOptions & {
+      format: OutputFormat
+      out: string | OutputSink
+      protect?: ProtectExportOptions
+    },
   ): Promise<ReadToFileResult> {
     const ctx = this.#ctx
     return audited(
@@ -484,19 +509,43 @@ export class Strongroom {
         }
         await run.complete(
           [
-            datasetRef(ctx.lineage.lakeId, r.dataset, r.schema, {
+            // A protected export's schema is the output's, not the dataset's.
+            datasetRef(ctx.lineage.lakeId, r.dataset, r.protection ? undefined : r.schema, {
               datasetId: r.datasetId,
               version: r.version,
             }),
           ],
-          [{ kind: 'file', path: out, schema: r.schema, columnLineage: identityColumns(r.schema) }],
+          [
+            {
+              kind: 'file',
+              path: out,
+              schema: r.schema,
+              columnLineage: r.protection
+                ? r.protection
+                    .filter((p) => !p.dropped)
+                    .map((p) => ({
+                      target: p.column,
+                      sources: [{ field: p.column }],
+                      transformation: lineageTransformation(p.transform),
+                    }))
+                : identityColumns(r.schema),
+            },
+          ],
         )
         return r
       },
       (r) => ({
         rows: r.rows,
         bytes: r.bytes,
-        resources: [datasetResource(r.dataset, r.datasetId, r.version)],
+        resources: [
+          datasetResource(r.dataset, r.datasetId, r.version),
+          // A protected export names each column's transform (never a value or a key).
+          ...(r.protection ?? []).map((p): AuditResource => ({
+            type: 'column',
+            name: `${r.dataset}.${p.column}`,
+            id: `protect:${p.transform}${p.source === 'classification' ? `:${p.entityType ?? ''}` : ''}`,
+          })),
+        ],
       }),
     )
   }

@@ -20,6 +20,7 @@ import { formatBytes, processIo, reportError, table, toJson, type Io } from './o
 import { registerAnonymizeCommands } from './commands/anonymize.js'
 import { registerDiscoveryCommands } from './commands/discovery.js'
 import { registerDpCommands } from './commands/dp.js'
+import { registerProtectCommands } from './commands/protect.js'
 import { createProgress } from './progress.js'
 
 /** Audit events from this interface say they came through the CLI. */
@@ -322,6 +323,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         .default('csv'),
     )
     .option('--out <file>', 'output file (default: stdout)', '-')
+    .option('--protect <spec>', 'de-identify with a protection spec (YAML/JSON; docs/protect.md)')
     .action(
       async (
         dataset: string,
@@ -331,6 +333,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           limit?: number
           format: OutputFormat
           out: string
+          protect?: string
         },
       ) => {
         if (opts.format === 'parquet' && opts.out === '-')
@@ -347,6 +350,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
             ...(opts.version === undefined ? {} : { version: opts.version }),
             ...(opts.columns === undefined ? {} : { columns: opts.columns }),
             ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+            ...(opts.protect === undefined ? {} : { protect: { spec: opts.protect } }),
             onProgress: progress.update,
           }),
         ).finally(progress.stop)
@@ -442,6 +446,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerDiscoveryCommands({ program, io, out, withLake, setExit })
   registerAnonymizeCommands({ program, io, out, withLake, setExit })
   registerDpCommands({ program, io, out, withLake, setExit })
+  registerProtectCommands({ program, io, out, withLake, setExit })
 
   program
     .command('search')

@@ -833,6 +833,55 @@ export class DuckDbEngine implements ProcessingEngine {
     }
   }
 
+  /**
+   * Turns a batch built in JS (e.g. a de-identified one) into a plaintext Parquet buffer with
+   * the batch's column types, so it can go through {@link DuckDbEngine.writeOutput}. The rows
+   * pass through a memory file as JSONL text, then one COPY casts them back to their types.
+   */
+  async batchToParquet(
+    batch: RecordBatch,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<Uint8Array> {
+    const signal = options.signal
+    checkAborted(signal)
+    const cols = batch.columns
+    const keys = cols.map((_, i) => `c${i}`)
+    const lines: string[] = []
+    const row: Record<string, string | null> = {}
+    for (let r = 0; r < batch.rowCount; r++) {
+      for (let c = 0; c < cols.length; c++)
+        row[keys[c]!] = cellText(batch.values[c]?.[r] ?? null, cols[c]!)
+      lines.push(JSON.stringify(row))
+    }
+    const input = createMemoryFile(this.scratchDir)
+    const output = createMemoryFile(this.scratchDir)
+    const conn = await this.connect(signal)
+    try {
+      input.write(Buffer.from(lines.length === 0 ? '' : lines.join('\n') + '\n', 'utf8'))
+      const columns = columnsStruct(
+        keys,
+        keys.map(() => 'VARCHAR'),
+      )
+      const select = cols
+        .map((c, i) => `${castFromText(quoteIdent(keys[i]!), c)} AS ${quoteIdent(c.name)}`)
+        .join(', ')
+      const source =
+        batch.rowCount === 0
+          ? `(SELECT ${keys.map((k) => `NULL::VARCHAR AS ${quoteIdent(k)}`).join(', ')} LIMIT 0)`
+          : `read_json(${quoteLiteral(input.path)}, format = 'newline_delimited', columns = ${columns})`
+      try {
+        await this.copyToParquet(conn, `SELECT ${select} FROM ${source}`, output)
+      } catch {
+        throw engineFailed(signal, 'writing a batch')
+      }
+      return output.readAll()
+    } finally {
+      input.close()
+      output.close()
+      conn.closeSync()
+    }
+  }
+
   /** Closes DuckDB. Further calls fail. */
   close(): Promise<void> {
     if (!this.closed) {
@@ -1252,6 +1301,26 @@ function makeConverter(api: DuckDbApi): DuckDBValueConverter<CellValue> {
     }
     return js(value, type, js) as CellValue
   }
+}
+
+/** A cell as the text DuckDB casts back to the column's type ({@link castFromText}). */
+function cellText(v: CellValue, col: ColumnSchema): string | null {
+  if (v === null) return null
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64')
+  if (v instanceof Date) {
+    const iso = v.toISOString()
+    if (col.type === 'date') return iso.slice(0, 10)
+    // TIMESTAMP values are UTC wall-clock time; WITH TIME ZONE ones keep the offset.
+    return /TZ|TIME ZONE/.test(col.physicalType) ? iso : iso.slice(0, -1)
+  }
+  return String(v)
+}
+
+/** SQL turning a VARCHAR expression back into the column's type (text for unknown types). */
+function castFromText(expr: string, col: ColumnSchema): string {
+  if (col.type === 'string' || col.type === 'other' || !isSimpleType(col.physicalType)) return expr
+  if (col.type === 'binary') return `from_base64(${expr})`
+  return `CAST(${expr} AS ${col.physicalType})`
 }
 
 /** Where {@link DuckDbEngine.writeOutput} writes. */

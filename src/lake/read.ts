@@ -11,6 +11,9 @@ import { StrongroomError } from '../errors.js'
 import type { OutputSink } from '../formats/engine.js'
 import { decryptStream, fileAad } from '../keys/envelope.js'
 import { collect } from '../lib/streams.js'
+import type { ColumnProtection } from '../protect/plan.js'
+import { protectBatches, resolveSpec, type ProtectSpecSource } from '../protect/pipeline.js'
+import { loadOrCreateLakeTransformKey } from '../protect/transform-keys.js'
 import { throwIfAborted, type LakeContext, type OperationOptions } from './context.js'
 import { requireDataset, requireVersion } from './datasets.js'
 
@@ -36,6 +39,15 @@ export interface ReadToFileResult {
   readonly schema: DatasetSchema
   readonly rows: number
   readonly bytes: number
+  /** For a protected export: what happened to each column (names and transforms only). */
+  readonly protection?: readonly ColumnProtection[]
+}
+
+/** A protected export: the spec (file path or parsed) and rows sampled to compile it. */
+export interface ProtectExportOptions {
+  readonly spec: ProtectSpecSource
+  /** Rows sampled for classification rules and FPE domain checks (default 1,000). */
+  readonly sample?: number
 }
 
 /** Decrypts one data file into memory, verifying every segment. */
@@ -129,12 +141,24 @@ export async function* readBatches(
   yield* ctx.engine.readBatches(plaintextFiles(ctx, files, options), engineOptions(options))
 }
 
-/** Writes a dataset version to a CSV, JSONL or Parquet file (or `-` for stdout). */
+/** Options for {@link readToFile}. */
+export type ReadToFileOptions = ReadOptions & {
+  readonly format: OutputFormat
+  readonly out: string | OutputSink
+  /** De-identify on the way out with this protection spec (keys from the lake). */
+  readonly protect?: ProtectExportOptions
+}
+
+/**
+ * Writes a dataset version to a CSV, JSONL or Parquet file (or `-` for stdout); with
+ * `protect`, through a protection plan (see {@link protectedExport}).
+ */
 export async function readToFile(
   ctx: LakeContext,
   dataset: string,
-  options: ReadOptions & { readonly format: OutputFormat; readonly out: string | OutputSink },
+  options: ReadToFileOptions,
 ): Promise<ReadToFileResult> {
+  if (options.protect !== undefined) return protectedExport(ctx, dataset, options.protect, options)
   const { ds, v, files } = await plan(ctx, dataset, options)
   const r = await ctx.engine.writeOutput(plaintextFiles(ctx, files, options), {
     ...engineOptions(options),
@@ -154,5 +178,69 @@ export async function readToFile(
     schema,
     rows: r.rows,
     bytes: r.bytes,
+  }
+}
+
+/**
+ * A protected export: the version's batches go through the spec's plan (column rules, and
+ * classification rules decided on a sample) before the writer sees them. The transform master
+ * key is the lake's own, unwrapped by the key provider only when a keyed transform needs it.
+ * Nothing is written when the spec is invalid.
+ */
+async function protectedExport(
+  ctx: LakeContext,
+  dataset: string,
+  protect: ProtectExportOptions,
+  options: ReadToFileOptions,
+): Promise<ReadToFileResult> {
+  const parsed = await resolveSpec(protect.spec)
+  const { ds, v, files } = await plan(ctx, dataset, options)
+  const selected =
+    options.columns === undefined
+      ? v.schema.columns
+      : options.columns.flatMap((n) => v.schema.columns.filter((c) => c.name === n))
+  // A column classified by hand (or in the lake's configuration) keeps that type for
+  // classification rules; detection on the sample decides the rest.
+  const overrides: Record<string, string> = {
+    ...(ctx.config.discovery.overrides[formatDatasetName(ds)] ?? {}),
+  }
+  if (Object.keys(parsed.spec.classifications).length > 0) {
+    for (const c of await ctx.catalog.currentClassifications(ds.id))
+      if (c.source === 'manual') overrides[c.column] = c.entityType
+  }
+  let master: Buffer | undefined
+  try {
+    const stream = await protectBatches(
+      ctx.engine,
+      ctx.engine.readBatches(plaintextFiles(ctx, files, options), engineOptions(options)),
+      parsed,
+      {
+        schema: selected,
+        discovery: ctx.discovery,
+        overrides,
+        master: async () => {
+          master = await loadOrCreateLakeTransformKey(ctx.store, ctx.keyProvider)
+          return master
+        },
+        ...(protect.sample === undefined ? {} : { sample: protect.sample }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      },
+    )
+    const r = await ctx.engine.writeOutput(stream.parquet, {
+      format: options.format,
+      out: options.out,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    })
+    return {
+      dataset: formatDatasetName(ds),
+      datasetId: ds.id,
+      version: v.version,
+      schema: { columns: stream.plan.output },
+      rows: r.rows,
+      bytes: r.bytes,
+      protection: stream.plan.columns,
+    }
+  } finally {
+    master?.fill(0)
   }
 }
