@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   protect: async () => (await import('./protect.js')).run(),
   anonymize: async () => (await import('./anonymize.js')).run(),
   fpe: async () => (await import('./fpe.js')).run(),
+  authz: async () => (await import('./authz.js')).run(),
 }
 
 const names = process.argv.slice(2).filter((a) => a !== '--')
