@@ -157,8 +157,11 @@ const CHECKSUM_TYPES: ReadonlySet<string> = new Set([
   'SG_NRIC_FIN',
   'CRYPTO',
 ])
+/** Types whose neighbours are read as possible postal codes. */
+const PLACE_TYPES: ReadonlySet<string> = new Set(['STREET_ADDRESS', 'LOCATION'])
 /** Share of whole values a checksum type needs to outrank a looser reading. */
 const CHECKSUM_SHARE = 0.8
+const SPACE_RE = /\s/
 const MAX_ROWS = 20
 const MAX_PREVIEWS = 5
 
@@ -206,17 +209,19 @@ export function classifyColumns(
   options: ClassifyOptions = {},
 ): ColumnFinding[] {
   const { scan, sensitivity } = scannerOf(scanner)
-  return samples.map((sample) => {
+  const one = (sample: ColumnSample, contextName: string): ColumnFinding => {
     const tallies = new Map<string, Tally>()
     let sampled = 0
+    let spaced = 0
     for (const [index, v] of sample.values.entries()) {
       if (options.exhaustive !== true && settled(tallies, sampled)) break
       const text = asText(v)
       if (text === undefined) continue
       sampled += 1
+      if (SPACE_RE.test(text)) spaced += 1
       const row = sample.rows?.[index] ?? index
       const spans = scan(text, {
-        columnName: sample.name,
+        columnName: contextName,
         includeTestValues: true,
         allCandidates: true,
       })
@@ -291,6 +296,9 @@ export function classifyColumns(
           .filter((e) => sampled > 0 && e.wholeValues / sampled >= MIN_SHARE)
           .sort((a, b) => rank(b) - rank(a) || a.entityType.localeCompare(b.entityType))[0]
       }
+      // Only prose "contains" an entity: in identifiers and codes (no spaces) a partial
+      // match is an accident of the characters, not personal data.
+      if (spaced / Math.max(1, sampled) < 0.5) return undefined
       return live.find((e) => sampled > 0 && e.matches / sampled >= MIN_SHARE / 3)
     }
     const whole = pick('whole')
@@ -331,6 +339,21 @@ export function classifyColumns(
       rows: [],
       entities,
     }
+  }
+  const found = samples.map((sample) => one(sample, sample.name))
+  // Neighbouring columns are context too: a column of bare five-digit numbers next to a
+  // street or city column is read again as postal codes (`zip code: 94107` is a ZIP_CODE
+  // where a lone `94107` is not).
+  return found.map((f, i) => {
+    const sample = samples[i]
+    if (sample === undefined || f.entityType !== 'NONE') return f
+    if (options.overrides?.[sample.name] !== undefined) return f
+    const near = [found[i - 1], found[i + 1]].some(
+      (n) => n !== undefined && PLACE_TYPES.has(n.entityType),
+    )
+    if (!near) return f
+    const again = one(sample, `${sample.name} postal code`)
+    return again.entityType === 'ZIP_CODE' ? again : f
   })
 }
 

@@ -258,6 +258,8 @@ export const MIXED_COLUMNS: readonly MixedColumn[] = [
     make: (r) => `${r.int(1, 9999)} ${r.pick(STREETS)} ${r.pick(STREET_TYPES)}`,
   },
   { name: 'city', expected: 'LOCATION', make: (r) => r.pick(CITIES) },
+  // Bare five-digit numbers: only the neighbouring address and city make them postal codes.
+  { name: 'postcode', expected: 'ZIP_CODE', make: (r) => String(r.int(10001, 99950)) },
   {
     name: 'employer',
     expected: 'ORGANIZATION',
