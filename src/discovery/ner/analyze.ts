@@ -14,11 +14,10 @@ import {
   STREET_WORDS_AFTER,
   STREET_WORDS_BEFORE,
 } from '../gazetteers/people-words.js'
-import { foldKey } from './fold.js'
 import { getLexicon, W } from './lexicon.js'
 import type { Lexicon, NameSource } from './lexicon.js'
-import { tokenize } from './tokenize.js'
-import type { Token, TokenFactory } from './tokenize.js'
+import { readTokens } from './tokens.js'
+import type { Tok } from './tokens.js'
 
 /** The spans of one text, by entity type. */
 export interface NerResult {
@@ -200,21 +199,9 @@ const SENTENCE_END = new Set([
   '–',
   '—',
 ])
+const DIRECTIONS = [-1, 1] as const
 const MAX_NAME_WORDS = 4
 const MAX_JOB_MODIFIERS = 6
-
-interface Tok extends Token {
-  readonly key: string
-  readonly flags: number
-  /** First letter upper case. */
-  readonly cap: boolean
-  /** No upper-case letter. */
-  readonly lower: boolean
-  /** Offset where the word ends without a possessive `'s`. */
-  readonly bareEnd: number
-  /** May be part of a name: a word, not a number, function word, honorific or acronym. */
-  readonly nameable: boolean
-}
 
 // The default gazetteer is built when this module loads, not on the first scan: the build
 // takes a few hundred milliseconds, which would otherwise land on one unlucky first call
@@ -235,77 +222,14 @@ export function analyze(text: string, source: NameSource = 'compromise+faker'): 
   return result
 }
 
-const POSSESSIVE_RE = /['’]s$/
 const DIGIT_START_RE = /^\p{N}/u
-const UPPER_RE = /\p{Lu}/u
 const NAME_BITS = W.FIRST | W.LAST
 const OWN_TITLE = 1
 const OWN_ORG = 2
 const OWN_PERSON = 3
 
-/** Builds one enriched token; a closure over the lexicon, made once per lexicon. */
-function tokenFactory(lex: Lexicon): TokenFactory<Tok> {
-  return (start, end, text, word, lineStart) => {
-    if (!word) {
-      return {
-        start,
-        end,
-        text,
-        word,
-        lineStart,
-        key: '',
-        flags: 0,
-        cap: false,
-        lower: false,
-        bareEnd: end,
-        nameable: false,
-      }
-    }
-    const lowerText = text.toLowerCase()
-    const lower = text === lowerText
-    const c = text.charCodeAt(0)
-    // Digits carry no name, title or organisation knowledge: skip the lookup.
-    if (c >= 48 && c <= 57) {
-      return {
-        start,
-        end,
-        text,
-        word,
-        lineStart,
-        key: lowerText,
-        flags: 0,
-        cap: false,
-        lower,
-        bareEnd: end,
-        nameable: false,
-      }
-    }
-    let key = foldKey(lowerText)
-    let bareEnd = end
-    let flags = lex.flags(key)
-    if (flags === 0 && POSSESSIVE_RE.test(key)) {
-      key = key.slice(0, -2)
-      bareEnd = end - 2
-      flags = lex.flags(key)
-    }
-    const cap = c >= 65 && c <= 90 ? true : c < 128 ? false : text[0] !== lowerText[0]
-    const nameable =
-      (flags & (W.FUNCTION | W.HONORIFIC)) === 0 &&
-      !(cap && text.length <= 5 && isShortAcronym(text))
-    return { start, end, text, word, lineStart, key, flags, cap, lower, bareEnd, nameable }
-  }
-}
-
-const factories = new WeakMap<Lexicon, TokenFactory<Tok>>()
-
-function factoryFor(lex: Lexicon): TokenFactory<Tok> {
-  let f = factories.get(lex)
-  if (f === undefined) {
-    f = tokenFactory(lex)
-    factories.set(lex, f)
-  }
-  return f
-}
+let ownerScratch = new Uint8Array(256)
+let honorScratch = new Uint8Array(256)
 
 /** The passes over one text, in order: honorifics, job titles, organisations, people, NRP. */
 class Analysis {
@@ -317,6 +241,10 @@ class Analysis {
   readonly afterHonorific: Uint8Array
   /** No upper-case letter anywhere: names are written in lowercase too. */
   readonly allLower: boolean
+  /** The OR of every token's flags. */
+  readonly anyFlags: number
+  /** Some word starts with a capital. */
+  readonly anyCap: boolean
   readonly title: Span[] = []
   readonly organization: Span[] = []
   readonly person: Span[] = []
@@ -326,23 +254,38 @@ class Analysis {
     text: string,
     readonly lex: Lexicon,
   ) {
-    this.toks = tokenize(text, factoryFor(lex))
+    const list = readTokens(text, lex)
+    this.toks = list.toks
     this.n = this.toks.length
-    this.owner = new Uint8Array(this.n)
-    this.afterHonorific = new Uint8Array(this.n)
-    this.allLower = !UPPER_RE.test(text)
+    // Scratch reused from text to text (one analysis runs at a time): allocating two arrays
+    // per ~80-character text showed in profiles. Every read is at an index below n.
+    if (ownerScratch.length < this.n) {
+      ownerScratch = new Uint8Array(this.n * 2)
+      honorScratch = new Uint8Array(this.n * 2)
+    } else {
+      ownerScratch.fill(0, 0, this.n)
+      honorScratch.fill(0, 0, this.n)
+    }
+    this.owner = ownerScratch
+    this.afterHonorific = honorScratch
+    this.allLower = list.allLower
+    this.anyFlags = list.anyFlags
+    this.anyCap = list.anyCap
   }
 
   run(): NerResult {
-    this.honorifics()
-    this.jobTitles()
-    this.suffixedOrganizations()
-    this.prefixedOrganizations()
+    // Each pass starts from a token with its trigger flag (or a capital); skip the passes
+    // whose trigger the text lacks.
+    const f = this.anyFlags
+    if ((f & W.HONORIFIC) !== 0) this.honorifics()
+    if ((f & W.JOB_HEAD) !== 0) this.jobTitles()
+    if ((f & W.ORG_SUFFIX) !== 0) this.suffixedOrganizations()
+    if ((f & W.ORG_PREFIX) !== 0 && this.anyCap) this.prefixedOrganizations()
     this.framedOrganizations()
-    this.people()
-    this.coordinatedPeople()
-    this.nationalities()
-    this.otherOrganizations()
+    if (this.anyCap || this.allLower || this.title.length > 0) this.people()
+    if (this.person.length > 0) this.coordinatedPeople()
+    if ((f & W.NRP) !== 0 && this.anyCap) this.nationalities()
+    if (this.anyCap) this.otherOrganizations()
     return {
       person: this.person,
       organization: this.organization,
@@ -464,7 +407,7 @@ class Analysis {
       if (!t.word || !t.cap || this.owner[k] !== 0) break
       if ((t.flags & (W.FUNCTION | W.HONORIFIC | W.PLACE)) !== 0) break
       if ((t.flags & NAME_BITS) !== 0 && (t.flags & W.COMMON) === 0) break
-      if ((this.toks[k + 1] as Tok).lineStart || isShortAcronym(t.text)) break
+      if ((this.toks[k + 1] as Tok).lineStart || t.acronym) break
       start = k
       words++
       k--
@@ -555,7 +498,11 @@ class Analysis {
   /** "the X office", "the X, Y and Z headquarters": a name framed by an organisation noun. */
   framedOrganizations(): void {
     for (let i = 1; i < this.n; i++) {
-      if (this.toks[i - 1]?.key !== 'the' || this.owner[i] !== 0) continue
+      // "the" is a function word: testing the flag first spares reading every token's key.
+      const article = this.toks[i - 1] as Tok
+      if ((article.flags & W.FUNCTION) === 0 || article.key !== 'the' || this.owner[i] !== 0) {
+        continue
+      }
       const first = this.toks[i] as Tok
       if (!this.nameWord(first) || (!first.cap && !this.allLower)) continue
       let e = i
@@ -597,7 +544,7 @@ class Analysis {
       const honored = this.afterHonorific[i] === 1
       if (!t.cap && !honored && !(this.allLower && (t.flags & W.FIRST) !== 0)) continue
       if ((t.flags & (W.NAME_SUFFIX | W.PARTICLE)) !== 0 && !t.cap) continue
-      if ((t.flags & NAME_BITS) === 0 && isCamelCase(t.text)) continue
+      if ((t.flags & NAME_BITS) === 0 && t.innerCap && isCamelCase(t.text)) continue
       words.length = 0
       words.push(i)
       this.extendName(words, t)
@@ -681,7 +628,7 @@ class Analysis {
       if (STREET_BEFORE.has(before.key) && before.cap) return true
       if (DIGIT_START_RE.test(before.text)) return true
     }
-    if (b > a) {
+    if (b > a && this.lex.mayStartPlacePhrase((this.toks[a] as Tok).key)) {
       let phrase = ''
       for (let k = a; k <= b; k++) {
         const t = this.toks[k] as Tok
@@ -771,7 +718,7 @@ class Analysis {
       const span = this.person[p] as Span
       const a = this.indexAt(span.start)
       const b = this.indexAt(span.end - 1)
-      for (const dir of [-1, 1]) {
+      for (const dir of DIRECTIONS) {
         let edge = dir < 0 ? a : b
         for (let steps = 0; steps < 6; steps++) {
           const sep = this.toks[edge + dir]
@@ -782,7 +729,7 @@ class Analysis {
           const t = this.toks[k]
           if (!this.nameWord(t) || this.owner[k] !== 0 || t.cap !== (this.toks[a] as Tok).cap) break
           if ((t.flags & (W.COMMON | W.PLACE)) !== 0 && (t.flags & NAME_BITS) === 0) break
-          if (isShortAcronym(t.text)) break
+          if (t.acronym) break
           // A comma joins list items only: "Anna, Ben and Carl", not "Hi Anna, I'm …".
           if (sep.text === ',' && dir > 0) {
             const after = this.toks[k + 1]
@@ -852,11 +799,12 @@ class Analysis {
   otherOrganizations(): void {
     for (let i = 0; i < this.n; i++) {
       const t = this.toks[i] as Tok
-      if (!t.word || this.owner[i] !== 0 || !t.cap || isShortAcronym(t.text)) continue
+      if (!t.word || this.owner[i] !== 0 || !t.cap || t.acronym) continue
       let score = 0
       let e = i
       if ((t.flags & W.KNOWN_ORG) !== 0) score = NER_SCORES.orgKnown
-      else if ((t.flags & NAME_BITS) === 0 && isCamelCase(t.text)) score = NER_SCORES.orgCamelCase
+      else if ((t.flags & NAME_BITS) === 0 && t.innerCap && isCamelCase(t.text))
+        score = NER_SCORES.orgCamelCase
       else if (this.doubleSurname(t) && !this.has(i - 1, W.FIRST)) score = NER_SCORES.orgHyphenated
       else if ((t.flags & (NAME_BITS | W.COMMON | W.PLACE | W.NRP | W.FUNCTION)) === 0) {
         e = this.capitalRunEnd(i)
@@ -907,13 +855,6 @@ class Analysis {
 
 function isStrongName(t: Tok): boolean {
   return (t.flags & NAME_BITS) !== 0 && (t.flags & (W.COMMON | W.PLACE | W.NRP)) === 0
-}
-
-// "ATM", "IBAN", "TV": all-capital short words are acronyms, not names.
-const ACRONYM_RE = /^\p{Lu}{2,5}$/u
-
-function isShortAcronym(word: string): boolean {
-  return ACRONYM_RE.test(word)
 }
 
 // An inner capital after a lowercase letter ("MysticWeb"), not a Mc/Mac/O' surname.

@@ -23,6 +23,7 @@ import {
   RELIGIONS,
 } from '../gazetteers/people-words.js'
 import { foldKey } from './fold.js'
+import { WordTable } from './word-table.js'
 
 /** Bit flags of one folded word; a word may carry several. */
 export const W = {
@@ -56,6 +57,10 @@ export interface Lexicon {
   flags(key: string): number
   /** True when a folded, space-joined phrase is a multi-word place ("costa rica"). */
   isPlacePhrase(key: string): boolean
+  /** True when some multi-word place starts with the folded word `key` ("costa"). */
+  mayStartPlacePhrase(key: string): boolean
+  /** The same words as a table that can be probed without slicing a key out of the text. */
+  readonly table: WordTable
 }
 
 const NAME_TAGS = new Set(['FirstName', 'MaleName', 'FemaleName', 'LastName', 'Person'])
@@ -277,10 +282,17 @@ function buildLexicon(source: NameSource): Lexicon {
   for (const w of [...EXTRA_DEMONYMS, ...RELIGIONS, ...POLITICAL_GROUPS]) add(w, W.NRP)
   for (const w of AMBIGUOUS_POLITICAL) add(w, W.AMBIGUOUS_NRP)
   for (const w of EXTRA_FUNCTION_WORDS) add(w, W.FUNCTION | W.COMMON)
+  const table = new WordTable(map)
+  const placeStarts = new Set([...places].map((p) => p.slice(0, p.indexOf(' '))))
   return {
     source,
-    flags: (key) => map.get(key) ?? 0,
+    flags: (key) => {
+      const id = table.find(key)
+      return id < 0 ? 0 : table.flags(id)
+    },
     isPlacePhrase: (key) => places.has(key),
+    mayStartPlacePhrase: (key) => placeStarts.has(key),
+    table,
   }
 }
 
