@@ -20,6 +20,7 @@ import { formatBytes, processIo, reportError, table, toJson, type Io } from './o
 import { registerAnonymizeCommands } from './commands/anonymize.js'
 import { registerDiscoveryCommands } from './commands/discovery.js'
 import { registerDpCommands } from './commands/dp.js'
+import { registerPolicyCommands } from './commands/policy.js'
 import { registerProtectCommands } from './commands/protect.js'
 import { createProgress } from './progress.js'
 
@@ -446,6 +447,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerDiscoveryCommands({ program, io, out, withLake, setExit })
   registerAnonymizeCommands({ program, io, out, withLake, setExit })
   registerDpCommands({ program, io, out, withLake, setExit })
+  registerPolicyCommands({ program, io, out, withLake, setExit })
   registerProtectCommands({ program, io, out, withLake, setExit })
 
   program
