@@ -147,6 +147,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .option('--subject-column <col>', 'column naming whom each row is about')
     .option('--all-varchar', 'read every column as text (no type inference)')
+    .option(
+      '--protect <spec>',
+      'de-identify on the way in with a protection spec; only protected columns are stored',
+    )
     .action(
       async (
         file: string,
@@ -156,6 +160,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           mode: IngestMode
           subjectColumn?: string
           allVarchar?: boolean
+          protect?: string
         },
       ) => {
         const size = await stat(file).then(
@@ -176,6 +181,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
             ...(opts.format === undefined ? {} : { format: opts.format }),
             ...(opts.subjectColumn === undefined ? {} : { subjectColumn: opts.subjectColumn }),
             ...(opts.allVarchar === true ? { allVarchar: true } : {}),
+            ...(opts.protect === undefined ? {} : { protect: { spec: opts.protect } }),
             onProgress: progress.update,
           }),
         ).finally(progress.stop)

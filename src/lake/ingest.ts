@@ -13,7 +13,10 @@ import type { ColumnFinding } from '../discovery/classify-columns.js'
 import { once, prefetch, sha256, tap } from '../lib/streams.js'
 import { throwIfAborted, type LakeContext, type OperationOptions } from './context.js'
 import { objectKeyFor } from './datasets.js'
+import type { ParquetChunk } from '../formats/engine.js'
+import type { ColumnProtection } from '../protect/plan.js'
 import { recordFindings } from './findings.js'
+import { protectChunks, type IngestProtectOptions, type ProtectedChunks } from './protect-ingest.js'
 import { chunkSampleLimit, classifySamples, sampleParquet, type Samples } from './sampling.js'
 
 /** Input formats ingest reads. */
@@ -36,6 +39,11 @@ export interface IngestOptions extends OperationOptions {
   readonly allVarchar?: boolean
   /** Classify every column from a sample (default true). */
   readonly classify?: boolean
+  /**
+   * De-identify on the way in with this protection spec (keys from the lake): only the
+   * protected columns are stored; classification and findings describe what is stored.
+   */
+  readonly protect?: IngestProtectOptions
 }
 
 /** What an ingest committed. */
@@ -53,6 +61,8 @@ export interface IngestResult {
   readonly schema: DatasetSchema
   /** Detected classification of every column (also recorded in the catalog). */
   readonly classifications: readonly ColumnFinding[]
+  /** With `protect`: what happened to each input column (names and transforms only). */
+  readonly protection?: readonly ColumnProtection[]
   readonly elapsedMs: number
 }
 
@@ -158,9 +168,10 @@ export async function ingest(
   let samples: Samples | undefined
   let rows = 0
   let plaintextBytes = 0
+  let protectedChunks: ProtectedChunks | undefined
   let storedBytes = 0
   try {
-    const chunks = ctx.engine.convertToParquet(
+    const converted = ctx.engine.convertToParquet(
       { path, format },
       {
         chunkBytes: ctx.config.engine.chunkBytes,
@@ -170,6 +181,11 @@ export async function ingest(
           options.onProgress?.({ phase: 'ingest', done: bytesRead }),
       },
     )
+    let chunks: AsyncIterable<ParquetChunk> = converted
+    if (options.protect !== undefined) {
+      protectedChunks = await protectChunks(ctx, ds, converted, options.protect, options.signal)
+      chunks = protectedChunks.chunks
+    }
     for await (const chunk of prefetch(chunks, 1)) {
       throwIfAborted(options.signal)
       schema ??= chunk.schema
@@ -281,6 +297,7 @@ export async function ingest(
       storedBytes,
       kekVersion: kek.version,
       schema,
+      ...(protectedChunks === undefined ? {} : { protection: protectedChunks.columns }),
       elapsedMs: performance.now() - started,
     }
   } catch (e) {
@@ -288,5 +305,7 @@ export async function ingest(
     // behind instead is unreferenced and removed by `gc`.
     await Promise.allSettled(written.map((k) => ctx.store.delete(k)))
     throw e
+  } finally {
+    protectedChunks?.close()
   }
 }
