@@ -52,17 +52,23 @@ function f1(source: NameSource, type: string, matching: Matching): number {
   return c === undefined ? 0 : (scores(c).f1 ?? 0)
 }
 
-describe.skipIf(!existsSync(FILE))('named-entity detectors on the synthetic dev set', () => {
-  it('PERSON F1 with compromise + faker names stays above its floor', () => {
-    expect(f1('compromise+faker', 'PERSON', 'overlap')).toBeGreaterThan(0.84)
-    expect(f1('compromise+faker', 'PERSON', 'exact')).toBeGreaterThan(0.81)
-  })
+// Without the shared dev set the floors are not proven: skip with the reason on a developer
+// machine, fail under STRONGROOM_REQUIRE_SERVICES=1 (CI), as the other data-backed suites do.
+const REQUIRED = process.env['STRONGROOM_REQUIRE_SERVICES'] === '1'
+describe.skipIf(!existsSync(FILE) && !REQUIRED)(
+  'named-entity detectors on the synthetic dev set',
+  () => {
+    it('PERSON F1 with compromise + faker names stays above its floor', () => {
+      expect(f1('compromise+faker', 'PERSON', 'overlap')).toBeGreaterThan(0.84)
+      expect(f1('compromise+faker', 'PERSON', 'exact')).toBeGreaterThan(0.81)
+    })
 
-  it('PERSON F1 with compromise names only stays above its floor', () => {
-    expect(f1('compromise', 'PERSON', 'overlap')).toBeGreaterThan(0.84)
-  })
+    it('PERSON F1 with compromise names only stays above its floor', () => {
+      expect(f1('compromise', 'PERSON', 'overlap')).toBeGreaterThan(0.84)
+    })
 
-  it('ORGANIZATION F1 stays above its floor', () => {
-    expect(f1('compromise+faker', 'ORGANIZATION', 'overlap')).toBeGreaterThan(0.47)
-  })
-})
+    it('ORGANIZATION F1 stays above its floor', () => {
+      expect(f1('compromise+faker', 'ORGANIZATION', 'overlap')).toBeGreaterThan(0.47)
+    })
+  },
+)
