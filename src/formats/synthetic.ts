@@ -4,6 +4,7 @@
  * ranges (Ofcom drama numbers 07700 900xxx, NANP 555-01xx), test card BINs with a valid
  * Luhn digit. Used for tests, demos and benchmarks so no real personal data is ever needed.
  */
+import { luhnCheckDigit, luhnValid } from '../lib/luhn.js'
 import * as fs from 'node:fs'
 
 /** One synthetic customer. */
@@ -186,34 +187,11 @@ function pad2(n: number): string {
 function luhnCard(r: Rng, prefix: string, length: number): string {
   let body = prefix
   while (body.length < length - 1) body += String(r.int(0, 9))
-  // Luhn: from the right of the full number, double every second digit. The check digit is
-  // position 0, so in `body` the rightmost digit is doubled.
-  let sum = 0
-  for (let i = 0; i < body.length; i++) {
-    let d = body.charCodeAt(body.length - 1 - i) - 48
-    if (i % 2 === 0) {
-      d *= 2
-      if (d > 9) d -= 9
-    }
-    sum += d
-  }
-  return body + String((10 - (sum % 10)) % 10)
+  return body + luhnCheckDigit(body)
 }
 
 /** True when `digits` passes the Luhn check. Exported for tests. */
-export function luhnValid(digits: string): boolean {
-  let sum = 0
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48
-    if (d < 0 || d > 9) return false
-    if (i % 2 === 1) {
-      d *= 2
-      if (d > 9) d -= 9
-    }
-    sum += d
-  }
-  return digits.length > 0 && sum % 10 === 0
-}
+export { luhnValid }
 
 /**
  * An endless, deterministic stream of synthetic customers for `seed`; take as many as needed.
