@@ -23,6 +23,7 @@ import {
   STREET_TYPES,
   UNIT_WORDS,
 } from './address-lexicon.js'
+import { asciiLetter, letterAt, pointLength } from './text-chars.js'
 
 /** One component the parser found, typed for the detector that reports it. */
 export interface PlaceSpan {
@@ -91,32 +92,12 @@ function lexicon(t: Token): number {
 // inside), with an optional dot; newlines; and any other single non-space code point. The
 // scanner below reads it by character codes: it runs over most texts a scan sees, and a
 // Unicode regex plus the strings it allocates per token cost several times more.
-const LETTER_RE = /^[\p{L}\p{M}]$/u
 // Unicode-property patterns are kept at module level: some loaders compile a `\p{…}` literal
 // to a `new RegExp` at each evaluation.
 const UPPER_RE = /\p{Lu}/u
 const FIGURE_CHAR_RE = /[\p{L}\d.,:/()-]/u
 const PREFIX_WORD_RE = /[\p{L}']+/gu
 const SPACE_RE = /^\s$/u
-
-/** True for ASCII letters. */
-function asciiLetter(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
-}
-
-/** Length in code units of the code point at `i` (2 for a surrogate pair). */
-function pointLength(text: string, i: number): number {
-  const c = text.charCodeAt(i)
-  if (c < 0xd800 || c > 0xdbff) return 1
-  const d = text.charCodeAt(i + 1)
-  return d >= 0xdc00 && d <= 0xdfff ? 2 : 1
-}
-
-/** True when the code point at `i` is a letter or mark; `c` is its first code unit. */
-function letterAt(text: string, i: number, c: number): boolean {
-  if (c < 128) return asciiLetter(c)
-  return LETTER_RE.test(text.slice(i, i + pointLength(text, i)))
-}
 
 /** True when the code unit `c` is white space other than a newline. */
 function spaceCode(c: number): boolean {

@@ -15,6 +15,7 @@ import type { Detector, Span } from '../detector.js'
 import { MAX_PLACE_WORDS, normalizePlace, placeGazetteers } from '../gazetteers/places.js'
 import { parseAddresses } from './address-parse.js'
 import { NAME_CONNECTORS, STOP_WORDS } from './address-lexicon.js'
+import { letterAt, pointLength } from './text-chars.js'
 
 /**
  * Cities at least this populous are reported on capitalisation alone; smaller ones need a
@@ -25,7 +26,6 @@ export const CITY_POPULATION_THRESHOLD = 50_000
 
 // Words are runs of a letter or mark and up to 40 more letters, marks, apostrophes or
 // hyphens. They are read by character codes (see `words`); these decide the non-ASCII cases.
-const LETTER_RE = /^[\p{L}\p{M}]$/u
 const SPACE_RE = /^\s$/u
 // Kept at module level: some loaders compile a `\p{…}` literal to a `new RegExp` per use.
 const UPPER_RE = /\p{Lu}/u
@@ -153,20 +153,6 @@ interface Word {
 // Word objects are reused from one text to the next (a scan never keeps them: spans copy the
 // offsets), which spares the collector most of the allocations of a scan.
 const wordPool: Word[] = []
-
-/** Length in code units of the code point at `i` (2 for a surrogate pair). */
-function pointLength(text: string, i: number): number {
-  const c = text.charCodeAt(i)
-  if (c < 0xd800 || c > 0xdbff) return 1
-  const d = text.charCodeAt(i + 1)
-  return d >= 0xdc00 && d <= 0xdfff ? 2 : 1
-}
-
-/** True when the code point at `i`, whose first code unit is `c`, is a letter or mark. */
-function letterAt(text: string, i: number, c: number): boolean {
-  if (c < 128) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
-  return LETTER_RE.test(text.slice(i, i + pointLength(text, i)))
-}
 
 /** True when the code unit `c` is white space (newlines included). */
 function spaceCode(c: number): boolean {
