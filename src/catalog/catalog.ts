@@ -373,6 +373,73 @@ export interface PrivacyRelease extends PrivacyReleaseInput {
 }
 
 /**
+ * A principal as the catalog stores it (migration 0006_access): authorization attributes
+ * only. Roles are granted separately; {@link PrincipalRecord.roles} lists the current ones.
+ */
+export interface PrincipalRecord {
+  readonly id: string
+  /** Highest sensitivity rank the principal may see: 0 none, 1 low, 2 medium, 3 high. */
+  readonly clearance: number
+  readonly region: string
+  /** Whether the principal's sessions are multi-factor authenticated (server identities). */
+  readonly mfa: boolean
+  /** Further attributes row filters may compare to (`principal.<name>`). */
+  readonly attributes: Readonly<Record<string, string | number | boolean | null>>
+  readonly roles: readonly RoleGrant[]
+  readonly createdAt: Date
+  readonly createdBy: string
+  readonly updatedAt: Date
+}
+
+/** One current role grant. */
+export interface RoleGrant {
+  readonly role: string
+  readonly grantedAt: Date
+  readonly grantedBy: string
+}
+
+/** Input for {@link Catalog.putPrincipal}. */
+export interface PrincipalInput {
+  readonly id: string
+  readonly clearance: number
+  readonly region: string
+  readonly mfa: boolean
+  readonly attributes: Readonly<Record<string, string | number | boolean | null>>
+  /** Who makes the change. */
+  readonly by: string
+}
+
+/** One named policy text of a policy version. */
+export interface PolicySourceRecord {
+  readonly name: string
+  readonly text: string
+}
+
+/** One applied policy set (append-only; the newest is in force). */
+export interface PolicyVersionRecord {
+  readonly version: number
+  readonly sources: readonly PolicySourceRecord[]
+  /** Hex SHA-256 over the canonical sources. */
+  readonly sha256: string
+  readonly createdAt: Date
+  readonly createdBy: string
+  readonly comment: string
+  /** For a rollback: the version whose texts this one restores. */
+  readonly basedOn: number | null
+}
+
+/** Input for {@link Catalog.appendPolicyVersion}. */
+export interface PolicyVersionInput {
+  /** Optimistic concurrency: the version in force the caller diffed against (0: none). */
+  readonly expectedVersion: number
+  readonly sources: readonly PolicySourceRecord[]
+  readonly sha256: string
+  readonly createdBy: string
+  readonly comment: string
+  readonly basedOn: number | null
+}
+
+/**
  * A catalog backend. Contract (`test/contract/catalog.contract.ts`):
  * - every mutating call is one transaction: all of it or none of it;
  * - `createDataset` fails with `ERR_DATASET_EXISTS` on a duplicate `namespace.name`;
@@ -443,6 +510,17 @@ export interface PrivacyRelease extends PrivacyReleaseInput {
  *   dataset's releases from 1 with no gaps; `releasedAt` never goes back in time;
  * - `getPrivacyBudget` returns undefined for a dataset without a budget and fails with
  *   `ERR_DATASET_NOT_FOUND` for an unknown one, as does `listPrivacyReleases`.
+ *
+ * Token vault (migration `0007_token_vault`):
+ * - invalid input fails with `ERR_USAGE_INVALID_ARGUMENT`, one issue per problem (paths such
+ *   as `entries[2].blindIndex`, never a value), before any read;
+ * - a subject has at most one key per domain; `putVaultEntries` writes all or nothing and
+ *   returns `key-conflict` (nothing written) instead of a second key or an entry under a key
+ *   that is missing or of another domain; an existing `(keyId, blindIndex)` keeps its first
+ *   token and ciphertext;
+ * - `forgetVaultSubject` deletes the key and the ciphertext and blind index of each of its
+ *   entries in one transaction; the backends refuse a half-shredded entry (CHECK) and
+ *   deleting a key that live entries still use (foreign key).
  */
 export interface Catalog {
   /** A short backend name for reports: `sqlite`, `postgres`. */
@@ -570,4 +648,134 @@ export interface Catalog {
   ): Promise<boolean>
   /** A dataset's privacy ledger, oldest first. */
   listPrivacyReleases(datasetId: string): Promise<PrivacyRelease[]>
+
+  /**
+   * Creates a principal (`create: true`; `ERR_AUTHZ_PRINCIPAL_EXISTS` if it exists) or
+   * updates one (`create: false`; `ERR_AUTHZ_UNKNOWN_PRINCIPAL` if it does not).
+   */
+  putPrincipal(input: PrincipalInput, create: boolean): Promise<PrincipalRecord>
+  /** A principal with its current roles, or undefined. */
+  getPrincipal(id: string): Promise<PrincipalRecord | undefined>
+  /** Every principal with its roles, ordered by id. */
+  listPrincipals(): Promise<PrincipalRecord[]>
+  /** Removes a principal and its grants; false when there was none. */
+  removePrincipal(id: string): Promise<boolean>
+  /**
+   * Grants a role (`ERR_AUTHZ_UNKNOWN_PRINCIPAL` for an unknown principal); false when the
+   * principal already had it (the first grant's time is kept).
+   */
+  grantRole(principalId: string, role: string, by: string): Promise<boolean>
+  /** Revokes a role; false when the principal did not have it. */
+  revokeRole(principalId: string, role: string): Promise<boolean>
+  /**
+   * Appends a policy version if the newest is still `expectedVersion`; returns undefined,
+   * changing nothing, when another writer got there first.
+   */
+  appendPolicyVersion(input: PolicyVersionInput): Promise<PolicyVersionRecord | undefined>
+  /** One policy version, or the newest when `version` is omitted; undefined if none. */
+  getPolicyVersion(version?: number): Promise<PolicyVersionRecord | undefined>
+  /** Every policy version, oldest first. */
+  listPolicyVersions(): Promise<PolicyVersionRecord[]>
+
+  // ---- Token vault (migration 0007_token_vault); its types are at the end of this file ----
+
+  /**
+   * The wrapped keys of the subjects among `subjectRefs` that have one in `domain` (refs
+   * without a key are absent), in no particular order. Fails with
+   * `ERR_USAGE_INVALID_ARGUMENT` on a malformed domain or ref.
+   */
+  getVaultKeys(domain: string, subjectRefs: readonly Uint8Array[]): Promise<VaultKeyRecord[]>
+  /**
+   * Stores new subject keys and vault entries in one transaction and returns, per entry in
+   * input order, the token stored for its `(keyId, blindIndex)`: the entry's own token when
+   * it is new, else the one stored earlier (tokens converge). Returns `key-conflict`,
+   * writing nothing, when a new key's subject already has a key in the domain or an entry
+   * names a key that does not exist (another writer created or destroyed it meanwhile).
+   *
+   * @example
+   * ```ts
+   * const r = await catalog.putVaultEntries({ domain: 'customers', newKeys: [key], entries })
+   * if (r.status === 'ok') r.tokens // one per entry
+   * ```
+   */
+  putVaultEntries(input: VaultPutInput): Promise<VaultPutResult>
+  /**
+   * The entries of `domain` among `tokens` (unknown tokens, and tokens of another domain,
+   * are absent): live ones with their ciphertext and wrapped subject key, shredded ones
+   * with neither.
+   */
+  getVaultEntries(domain: string, tokens: readonly string[]): Promise<VaultEntryRecord[]>
+  /**
+   * Crypto-shreds one subject of a domain in one transaction: deletes its wrapped key and
+   * the ciphertext and blind index of every entry made under it (the token stays, marked
+   * shredded). Idempotent: a subject without a key destroys nothing.
+   */
+  forgetVaultSubject(domain: string, subjectRef: Uint8Array): Promise<VaultForgetResult>
+}
+
+// ---- Token vault (migration 0007_token_vault) ----
+// Per (domain, data subject) the vault keeps one random key, wrapped under a key derived
+// from the lake's transform master key; per tokenized value, its token, a blind index and
+// the value encrypted under the subject key. Subjects are named by a keyed reference (an
+// HMAC), never by their id, and values are only stored encrypted.
+
+/** A subject's wrapped key in the token vault. */
+export interface VaultKeyRecord {
+  /** Random id of this key (`vk_…`); a forgotten subject's next key gets a new one. */
+  readonly keyId: string
+  /** The token domain, 1 to 200 characters. */
+  readonly domain: string
+  /** The keyed reference of the subject (32 bytes), never the subject id itself. */
+  readonly subjectRef: Uint8Array
+  /** The subject key, wrapped (authenticated encryption; 16 to 1024 bytes). */
+  readonly wrappedKey: Uint8Array
+}
+
+/** One tokenized value for {@link Catalog.putVaultEntries}. */
+export interface VaultEntryInput {
+  /** The subject key it is encrypted under (a new key of the call, or an existing one). */
+  readonly keyId: string
+  /** The value's blind index under the subject key (32 bytes): what makes tokens converge. */
+  readonly blindIndex: Uint8Array
+  /** The token to store when the entry is new (1 to 64 characters of `[A-Za-z0-9_-]`). */
+  readonly token: string
+  /** The value, encrypted under the subject key (1 to 1,048,576 bytes). */
+  readonly ciphertext: Uint8Array
+}
+
+/** Input for {@link Catalog.putVaultEntries}. */
+export interface VaultPutInput {
+  readonly domain: string
+  /** Subject keys to create first (each key's domain must be `domain`). */
+  readonly newKeys: readonly VaultKeyRecord[]
+  readonly entries: readonly VaultEntryInput[]
+}
+
+/** What {@link Catalog.putVaultEntries} did. */
+export type VaultPutResult =
+  | { readonly status: 'ok'; readonly tokens: readonly string[] }
+  | { readonly status: 'key-conflict' }
+
+/** A stored vault entry, as {@link Catalog.getVaultEntries} returns it. */
+export type VaultEntryRecord =
+  | {
+      readonly token: string
+      readonly state: 'live'
+      readonly ciphertext: Uint8Array
+      /** The subject key the value is encrypted under. */
+      readonly key: VaultKeyRecord
+    }
+  | {
+      readonly token: string
+      readonly state: 'shredded'
+      /** When the subject's key was destroyed (millisecond precision). */
+      readonly shreddedAt: Date
+    }
+
+/** What {@link Catalog.forgetVaultSubject} destroyed. */
+export interface VaultForgetResult {
+  /** Whether the subject had a key (now deleted). */
+  readonly keyDestroyed: boolean
+  /** Entries made unrecoverable (their ciphertext deleted with the key). */
+  readonly entriesShredded: number
 }

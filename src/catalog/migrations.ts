@@ -610,6 +610,169 @@ CREATE TRIGGER privacy_releases_no_truncate BEFORE TRUNCATE ON privacy_releases
 FOR EACH STATEMENT EXECUTE FUNCTION privacy_releases_append_only();
 `
 
+/*
+ * 0006_access: principals, their roles, and the versions of the applied policy set.
+ * - principals holds authorization attributes only (clearance rank 0..3, region, MFA,
+ *   attributes row filters may compare to); authentication is the interface's job.
+ * - role_grants rows are deleted on revoke; grants and revocations are audit events, and
+ *   granted_at lets `access unused` tell an old grant from a new one.
+ * - policy_versions is append-only: an apply or a rollback adds a version, the newest is in
+ *   force, and the texts of every version stay for diff and rollback.
+ */
+const ACCESS_SQLITE = `
+CREATE TABLE principals (
+  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 128),
+  clearance INTEGER NOT NULL CHECK (clearance BETWEEN 0 AND 3),
+  region TEXT NOT NULL CHECK (length(region) <= 64),
+  mfa INTEGER NOT NULL CHECK (mfa IN (0, 1)),
+  attributes_json TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE role_grants (
+  principal_id TEXT NOT NULL REFERENCES principals (id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (length(role) BETWEEN 1 AND 64),
+  granted_at INTEGER NOT NULL,
+  granted_by TEXT NOT NULL,
+  PRIMARY KEY (principal_id, role)
+) STRICT;
+
+CREATE TABLE policy_versions (
+  version INTEGER PRIMARY KEY NOT NULL CHECK (version >= 1),
+  sources_json TEXT NOT NULL,
+  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  based_on INTEGER
+) STRICT;
+
+CREATE TRIGGER policy_versions_no_update BEFORE UPDATE ON policy_versions
+BEGIN
+  SELECT RAISE(ABORT, 'policy versions are append-only');
+END;
+
+CREATE TRIGGER policy_versions_no_delete BEFORE DELETE ON policy_versions
+BEGIN
+  SELECT RAISE(ABORT, 'policy versions are append-only');
+END;
+`
+
+const ACCESS_POSTGRES = `
+CREATE TABLE principals (
+  id TEXT PRIMARY KEY NOT NULL CHECK (char_length(id) BETWEEN 1 AND 128),
+  clearance SMALLINT NOT NULL CHECK (clearance BETWEEN 0 AND 3),
+  region TEXT NOT NULL CHECK (char_length(region) <= 64),
+  mfa BOOLEAN NOT NULL,
+  attributes_json TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL,
+  created_by TEXT NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE role_grants (
+  principal_id TEXT NOT NULL REFERENCES principals (id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (char_length(role) BETWEEN 1 AND 64),
+  granted_at TIMESTAMPTZ NOT NULL,
+  granted_by TEXT NOT NULL,
+  PRIMARY KEY (principal_id, role)
+);
+
+CREATE TABLE policy_versions (
+  version BIGINT PRIMARY KEY NOT NULL CHECK (version >= 1),
+  sources_json TEXT NOT NULL,
+  sha256 TEXT NOT NULL CHECK (char_length(sha256) = 64),
+  created_at TIMESTAMPTZ NOT NULL,
+  created_by TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  based_on BIGINT
+);
+
+CREATE FUNCTION policy_versions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'policy versions are append-only'
+    USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$;
+
+CREATE TRIGGER policy_versions_no_update_delete BEFORE UPDATE OR DELETE ON policy_versions
+FOR EACH ROW EXECUTE FUNCTION policy_versions_append_only();
+
+CREATE TRIGGER policy_versions_no_truncate BEFORE TRUNCATE ON policy_versions
+FOR EACH STATEMENT EXECUTE FUNCTION policy_versions_append_only();
+`
+
+/*
+ * 0007_token_vault: the token vault behind the `vault` transform (src/protect/vault/).
+ * - vault_keys: one row per (domain, data subject), the subject named only by a keyed
+ *   reference (HMAC-SHA-256, 32 bytes) and its random key stored only wrapped. Forgetting a
+ *   subject deletes the row: that is the crypto-shredding.
+ * - vault_tokens: one row per tokenized value: the random token, the blind index that makes
+ *   re-tokenization converge (unique per key), and the value's ciphertext. When the key is
+ *   destroyed the row keeps only token, domain and shredded_at, so detokenize can tell
+ *   "shredded" from "unknown"; the CHECK makes a half-shredded row impossible.
+ * - key_id references vault_keys, so no live entry can name a key that does not exist.
+ */
+const VAULT_SQLITE = `
+CREATE TABLE vault_keys (
+  key_id TEXT PRIMARY KEY NOT NULL CHECK (length(key_id) BETWEEN 1 AND 64),
+  domain TEXT NOT NULL CHECK (length(domain) BETWEEN 1 AND 200),
+  subject_ref BLOB NOT NULL CHECK (length(subject_ref) = 32),
+  wrapped_key BLOB NOT NULL CHECK (length(wrapped_key) BETWEEN 16 AND 1024),
+  created_at INTEGER NOT NULL,
+  UNIQUE (domain, subject_ref)
+) STRICT;
+
+CREATE TABLE vault_tokens (
+  token TEXT PRIMARY KEY NOT NULL CHECK (
+    length(token) BETWEEN 1 AND 64 AND token NOT GLOB '*[^A-Za-z0-9_-]*'
+  ),
+  domain TEXT NOT NULL CHECK (length(domain) BETWEEN 1 AND 200),
+  key_id TEXT REFERENCES vault_keys (key_id),
+  blind_index BLOB CHECK (length(blind_index) = 32),
+  ciphertext BLOB CHECK (length(ciphertext) BETWEEN 1 AND 1048576),
+  created_at INTEGER NOT NULL,
+  shredded_at INTEGER,
+  CHECK (
+    (shredded_at IS NULL AND key_id IS NOT NULL AND blind_index IS NOT NULL
+      AND ciphertext IS NOT NULL)
+    OR (shredded_at IS NOT NULL AND key_id IS NULL AND blind_index IS NULL
+      AND ciphertext IS NULL)
+  ),
+  UNIQUE (key_id, blind_index)
+) STRICT;
+`
+
+const VAULT_POSTGRES = `
+CREATE TABLE vault_keys (
+  key_id TEXT PRIMARY KEY NOT NULL CHECK (char_length(key_id) BETWEEN 1 AND 64),
+  domain TEXT NOT NULL CHECK (char_length(domain) BETWEEN 1 AND 200),
+  subject_ref BYTEA NOT NULL CHECK (octet_length(subject_ref) = 32),
+  wrapped_key BYTEA NOT NULL CHECK (octet_length(wrapped_key) BETWEEN 16 AND 1024),
+  created_at TIMESTAMPTZ NOT NULL,
+  UNIQUE (domain, subject_ref)
+);
+
+CREATE TABLE vault_tokens (
+  token TEXT PRIMARY KEY NOT NULL CHECK (token ~ '^[A-Za-z0-9_-]{1,64}$'),
+  domain TEXT NOT NULL CHECK (char_length(domain) BETWEEN 1 AND 200),
+  key_id TEXT REFERENCES vault_keys (key_id),
+  blind_index BYTEA CHECK (octet_length(blind_index) = 32),
+  ciphertext BYTEA CHECK (octet_length(ciphertext) BETWEEN 1 AND 1048576),
+  created_at TIMESTAMPTZ NOT NULL,
+  shredded_at TIMESTAMPTZ,
+  CHECK (
+    (shredded_at IS NULL AND key_id IS NOT NULL AND blind_index IS NOT NULL
+      AND ciphertext IS NOT NULL)
+    OR (shredded_at IS NOT NULL AND key_id IS NULL AND blind_index IS NULL
+      AND ciphertext IS NULL)
+  ),
+  UNIQUE (key_id, blind_index)
+);
+`
+
 /** Every migration, in the order they apply. */
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001_initial', sqlite: INITIAL_SQLITE, postgres: INITIAL_POSTGRES },
@@ -617,6 +780,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0003_metadata', sqlite: METADATA_SQLITE, postgres: METADATA_POSTGRES },
   { id: '0004_findings', sqlite: FINDINGS_SQLITE, postgres: FINDINGS_POSTGRES },
   { id: '0005_privacy_budgets', sqlite: PRIVACY_SQLITE, postgres: PRIVACY_POSTGRES },
+  { id: '0006_access', sqlite: ACCESS_SQLITE, postgres: ACCESS_POSTGRES },
+  { id: '0007_token_vault', sqlite: VAULT_SQLITE, postgres: VAULT_POSTGRES },
 ]
 
 /**

@@ -86,6 +86,7 @@ const TABLE: Record<ErrorCode, number> = {
   ERR_AUTHZ_UNKNOWN_ACTION: EXIT.usage,
   ERR_AUTHZ_UNKNOWN_RESOURCE: EXIT.notFound,
   ERR_AUTHZ_DENIED: EXIT.denied,
+  ERR_AUTHZ_PRINCIPAL_EXISTS: EXIT.conflict,
   ERR_OPERATION_ABORTED: EXIT.internal,
   ERR_INTERNAL: EXIT.internal,
 }

@@ -32,6 +32,7 @@ import { newId } from '../../src/core/ids.js'
 import { isStrongroomError } from '../../src/errors.js'
 import type { ErrorCode } from '../../src/errors.js'
 import type { WrappedKey } from '../../src/keys/key-provider.js'
+import type { VaultEntryInput, VaultKeyRecord } from '../../src/catalog/catalog.js'
 
 /** Options for {@link runCatalogContract}. */
 export interface CatalogContractOptions {
@@ -1839,6 +1840,286 @@ export function runCatalogContract(name: string, opts: CatalogContractOptions): 
     it('fails with ERR_CATALOG_UNAVAILABLE before open', async () => {
       const c = await opts.create()
       await expectCode(c.listDatasets(), 'ERR_CATALOG_UNAVAILABLE')
+    })
+
+    // ---- Token vault (migration 0007_token_vault) ----
+    describe('token vault', () => {
+      const ref = (): Uint8Array => new Uint8Array(randomBytes(32))
+      const domainName = (): string => newId('dom')
+
+      function vaultKey(domain: string, subjectRef = ref()): VaultKeyRecord {
+        return { keyId: newId('vk'), domain, subjectRef, wrappedKey: nastyBytes(61) }
+      }
+
+      function entry(keyId: string, overrides: Partial<VaultEntryInput> = {}): VaultEntryInput {
+        return {
+          keyId,
+          blindIndex: new Uint8Array(randomBytes(32)),
+          token: newId('tok'),
+          ciphertext: nastyBytes(45),
+          ...overrides,
+        }
+      }
+
+      it('stores keys and entries and returns them byte for byte', async () => {
+        const c = await open()
+        const domain = domainName()
+        const key = vaultKey(domain)
+        const entries = [entry(key.keyId), entry(key.keyId, { ciphertext: nastyBytes(300) })]
+        const put = await c.putVaultEntries({ domain, newKeys: [key], entries })
+        expect(put).toEqual({ status: 'ok', tokens: entries.map((e) => e.token) })
+        expect(await c.getVaultKeys(domain, [key.subjectRef, ref()])).toEqual([key])
+        const got = await c.getVaultEntries(domain, [
+          entries[1]!.token,
+          'tok_unknown',
+          entries[0]!.token,
+        ])
+        const byToken = new Map(got.map((g) => [g.token, g]))
+        expect(got.length).toBe(2)
+        for (const e of entries)
+          expect(byToken.get(e.token)).toEqual({
+            token: e.token,
+            state: 'live',
+            ciphertext: e.ciphertext,
+            key,
+          })
+      })
+
+      it('converges: an existing (key, blind index) keeps its first token and ciphertext', async () => {
+        const c = await open()
+        const domain = domainName()
+        const key = vaultKey(domain)
+        const first = entry(key.keyId)
+        await c.putVaultEntries({ domain, newKeys: [key], entries: [first] })
+        const again = entry(key.keyId, { blindIndex: first.blindIndex, ciphertext: nastyBytes(9) })
+        const other = entry(key.keyId)
+        const put = await c.putVaultEntries({ domain, newKeys: [], entries: [again, other] })
+        expect(put).toEqual({ status: 'ok', tokens: [first.token, other.token] })
+        expect(await c.getVaultEntries(domain, [again.token])).toEqual([])
+        const [stored] = await c.getVaultEntries(domain, [first.token])
+        expect(stored?.state === 'live' ? stored.ciphertext : undefined).toEqual(first.ciphertext)
+      })
+
+      it('refuses a second key for a subject, or an entry under a missing key, writing nothing', async () => {
+        const c = await open()
+        const domain = domainName()
+        const key = vaultKey(domain)
+        await c.putVaultEntries({ domain, newKeys: [key], entries: [] })
+        const rival = vaultKey(domain, key.subjectRef)
+        const lost = entry(rival.keyId)
+        expect(await c.putVaultEntries({ domain, newKeys: [rival], entries: [lost] })).toEqual({
+          status: 'key-conflict',
+        })
+        expect(await c.getVaultKeys(domain, [key.subjectRef])).toEqual([key])
+        expect(await c.getVaultEntries(domain, [lost.token])).toEqual([])
+        // A fresh key in the same call as an entry under a key that does not exist: neither.
+        const fresh = vaultKey(domain)
+        const orphan = entry(newId('vk'))
+        expect(
+          await c.putVaultEntries({
+            domain,
+            newKeys: [fresh],
+            entries: [entry(fresh.keyId), orphan],
+          }),
+        ).toEqual({ status: 'key-conflict' })
+        expect(await c.getVaultKeys(domain, [fresh.subjectRef])).toEqual([])
+        // A key of another domain cannot carry this domain's entries.
+        const elsewhere = domainName()
+        const foreign = vaultKey(elsewhere)
+        await c.putVaultEntries({ domain: elsewhere, newKeys: [foreign], entries: [] })
+        expect(
+          await c.putVaultEntries({ domain, newKeys: [], entries: [entry(foreign.keyId)] }),
+        ).toEqual({ status: 'key-conflict' })
+      })
+
+      it('keeps domains apart', async () => {
+        const c = await open()
+        const domain = domainName()
+        const key = vaultKey(domain)
+        const e = entry(key.keyId)
+        await c.putVaultEntries({ domain, newKeys: [key], entries: [e] })
+        const other = domainName()
+        expect(await c.getVaultKeys(other, [key.subjectRef])).toEqual([])
+        expect(await c.getVaultEntries(other, [e.token])).toEqual([])
+        // The same subject reference gets its own key in another domain.
+        const twin = vaultKey(other, key.subjectRef)
+        expect(
+          (await c.putVaultEntries({ domain: other, newKeys: [twin], entries: [] })).status,
+        ).toBe('ok')
+      })
+
+      it('forgets a subject: key deleted, its entries shredded, others untouched', async () => {
+        const c = await open()
+        const domain = domainName()
+        const gone = vaultKey(domain)
+        const kept = vaultKey(domain)
+        const goneEntries = [entry(gone.keyId), entry(gone.keyId), entry(gone.keyId)]
+        const keptEntry = entry(kept.keyId)
+        await c.putVaultEntries({
+          domain,
+          newKeys: [gone, kept],
+          entries: [...goneEntries, keptEntry],
+        })
+        const before = Date.now()
+        expect(await c.forgetVaultSubject(domain, gone.subjectRef)).toEqual({
+          keyDestroyed: true,
+          entriesShredded: 3,
+        })
+        expect(await c.getVaultKeys(domain, [gone.subjectRef, kept.subjectRef])).toEqual([kept])
+        const after = await c.getVaultEntries(
+          domain,
+          [...goneEntries, keptEntry].map((e) => e.token),
+        )
+        const byToken = new Map(after.map((a) => [a.token, a]))
+        for (const e of goneEntries) {
+          const a = byToken.get(e.token)
+          expect(a?.state).toBe('shredded')
+          expect(a).not.toHaveProperty('ciphertext')
+          if (a?.state === 'shredded')
+            expect(a.shreddedAt.getTime()).toBeGreaterThanOrEqual(before - 1000)
+        }
+        expect(byToken.get(keptEntry.token)?.state).toBe('live')
+        // Idempotent, and the subject can start over under a new key; old tokens stay shredded.
+        expect(await c.forgetVaultSubject(domain, gone.subjectRef)).toEqual({
+          keyDestroyed: false,
+          entriesShredded: 0,
+        })
+        const reborn = vaultKey(domain, gone.subjectRef)
+        const fresh = entry(reborn.keyId, { blindIndex: goneEntries[0]!.blindIndex })
+        expect(await c.putVaultEntries({ domain, newKeys: [reborn], entries: [fresh] })).toEqual({
+          status: 'ok',
+          tokens: [fresh.token],
+        })
+        expect((await c.getVaultEntries(domain, [goneEntries[0]!.token]))[0]?.state).toBe(
+          'shredded',
+        )
+        // Writing under the destroyed key is refused.
+        expect(
+          await c.putVaultEntries({ domain, newKeys: [], entries: [entry(gone.keyId)] }),
+        ).toEqual({ status: 'key-conflict' })
+      })
+
+      it('handles a large batch in one call', async () => {
+        const c = await open()
+        const domain = domainName()
+        const keys = Array.from({ length: 500 }, () => vaultKey(domain))
+        const entries = Array.from({ length: 5000 }, (_, i) => entry(keys[i % 500]!.keyId))
+        const put = await c.putVaultEntries({ domain, newKeys: keys, entries })
+        expect(put.status === 'ok' ? put.tokens : []).toEqual(entries.map((e) => e.token))
+        expect(
+          (
+            await c.getVaultKeys(
+              domain,
+              keys.map((k) => k.subjectRef),
+            )
+          ).length,
+        ).toBe(500)
+        expect(
+          (
+            await c.getVaultEntries(
+              domain,
+              entries.map((e) => e.token),
+            )
+          ).length,
+        ).toBe(5000)
+      })
+
+      it('lets exactly one of two racing writers create a subject key', async () => {
+        const [a, b] = [await open(), await open()]
+        const domain = domainName()
+        const subject = ref()
+        const results = await Promise.all(
+          [a, b].map((c) => {
+            const key = vaultKey(domain, subject)
+            return c.putVaultEntries({ domain, newKeys: [key], entries: [entry(key.keyId)] })
+          }),
+        )
+        expect(results.map((r) => r.status).sort()).toEqual(['key-conflict', 'ok'])
+        expect((await a.getVaultKeys(domain, [subject])).length).toBe(1)
+      })
+
+      it('rejects malformed input with one issue per problem', async () => {
+        const c = await open()
+        const domain = domainName()
+        await expectIssues(
+          c.putVaultEntries({
+            domain: '',
+            newKeys: [
+              {
+                keyId: 'bad id',
+                domain: 'x',
+                subjectRef: new Uint8Array(3),
+                wrappedKey: new Uint8Array(2),
+              },
+            ],
+            entries: [
+              {
+                keyId: 'vk_x',
+                token: 'tok_ok',
+                blindIndex: new Uint8Array(31),
+                ciphertext: new Uint8Array(0),
+              },
+            ],
+          }),
+          'ERR_USAGE_INVALID_ARGUMENT',
+          [
+            'domain',
+            'newKeys[0].keyId',
+            'newKeys[0].domain',
+            'newKeys[0].subjectRef',
+            'newKeys[0].wrappedKey',
+            'entries[0].blindIndex',
+            'entries[0].ciphertext',
+          ],
+        )
+        await expectIssues(
+          c.getVaultKeys(domain, [new Uint8Array(5)]),
+          'ERR_USAGE_INVALID_ARGUMENT',
+          ['subjectRefs[0]'],
+        )
+        await expectIssues(
+          c.getVaultEntries(domain, ['tok ok', 'x'.repeat(65)]),
+          'ERR_USAGE_INVALID_ARGUMENT',
+          ['tokens[0]', 'tokens[1]'],
+        )
+        await expectIssues(
+          c.forgetVaultSubject('a'.repeat(201), ref()),
+          'ERR_USAGE_INVALID_ARGUMENT',
+          ['domain'],
+        )
+      })
+
+      it.skipIf(opts.execRaw === undefined)(
+        'refuses a half-shredded entry in the database itself',
+        async () => {
+          const exec = opts.execRaw
+          if (exec === undefined) return
+          const c = await open()
+          const domain = domainName()
+          const key = vaultKey(domain)
+          const e = entry(key.keyId)
+          await c.putVaultEntries({ domain, newKeys: [key], entries: [e] })
+          // Tokens are base32 from newId, so quoting them inline is safe.
+          await expect(
+            exec(`UPDATE vault_tokens SET ciphertext = NULL WHERE token = '${e.token}'`),
+          ).rejects.toThrow()
+          await expect(
+            exec(`DELETE FROM vault_keys WHERE key_id = '${key.keyId}'`),
+          ).rejects.toThrow()
+          expect((await c.getVaultEntries(domain, [e.token]))[0]?.state).toBe('live')
+        },
+      )
+
+      it('fails with ERR_CATALOG_UNAVAILABLE before open', async () => {
+        const c = await opts.create()
+        await expectCode(c.getVaultKeys('d', [ref()]), 'ERR_CATALOG_UNAVAILABLE')
+        await expectCode(c.getVaultEntries('d', ['tok_x']), 'ERR_CATALOG_UNAVAILABLE')
+        await expectCode(c.forgetVaultSubject('d', ref()), 'ERR_CATALOG_UNAVAILABLE')
+        await expectCode(
+          c.putVaultEntries({ domain: 'd', newKeys: [], entries: [] }),
+          'ERR_CATALOG_UNAVAILABLE',
+        )
+      })
     })
   })
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 
 import { createSqliteCatalog } from '../../src/catalog/sqlite/sqlite-catalog.js'
 import { openSqlite } from '../../src/lib/sqlite.js'
+import { runCatalogAccessContract } from './catalog-access.contract.js'
 import { runCatalogContract } from './catalog.contract.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'strongroom-sqlite-catalog-'))
@@ -45,4 +46,23 @@ describe('sqlite catalog file', () => {
       await catalog.close()
     }
   })
+})
+
+// Policy versions are global to a catalog: the access contract gets a file of its own.
+const accessPath = join(dir, 'access', 'catalog.db')
+runCatalogAccessContract('sqlite', {
+  create: () => Promise.resolve(createSqliteCatalog({ path: accessPath })),
+  execRaw: async (sql) => {
+    const db = await openSqlite({
+      path: accessPath,
+      busyTimeoutMs: 5000,
+      pragmas: [],
+      unavailableCode: 'ERR_CATALOG_UNAVAILABLE',
+    })
+    try {
+      db.exec(sql)
+    } finally {
+      db.close()
+    }
+  },
 })

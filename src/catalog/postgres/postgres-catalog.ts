@@ -38,6 +38,10 @@ import type {
   LineageEdge,
   LineageEdgeInput,
   LineageFilter,
+  PolicyVersionInput,
+  PolicyVersionRecord,
+  PrincipalInput,
+  PrincipalRecord,
   PrivacyBudgetRecord,
   PrivacyBudgetState,
   PrivacyRelease,
@@ -99,6 +103,24 @@ import {
 import type { NamedColumn } from '../catalog-rules.js'
 import { SCHEMA_MIGRATIONS_DDL, pendingMigrations } from '../migrations.js'
 import { checkPrivacyCas, checkPrivacyDatasetId } from '../privacy-rules.js'
+import {
+  checkPolicyVersionInput,
+  checkPrincipalId,
+  checkPrincipalInput,
+  checkRoleId,
+  parseAttributes,
+  parsePolicySources,
+  principalExists,
+  unknownPrincipal,
+} from '../access-rules.js'
+import type {
+  VaultEntryRecord,
+  VaultForgetResult,
+  VaultKeyRecord,
+  VaultPutInput,
+  VaultPutResult,
+} from '../catalog.js'
+import { checkVaultPut, checkVaultRefs, checkVaultTokens, vaultEntryKey } from '../vault-rules.js'
 
 /** Options for {@link createPostgresCatalog}. */
 export interface PostgresCatalogOptions {
@@ -936,6 +958,143 @@ export class PostgresCatalog implements Catalog {
       }))
   }
 
+  async putPrincipal(input: PrincipalInput, create: boolean): Promise<PrincipalRecord> {
+    checkPrincipalInput(input)
+    return this.#transaction(async (c) => {
+      const now = new Date()
+      const attributes = JSON.stringify(input.attributes)
+      if (create) {
+        const r = await c.query(
+          'INSERT INTO principals (id, clearance, region, mfa, attributes_json, created_at, ' +
+            'created_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $6) ' +
+            'ON CONFLICT (id) DO NOTHING',
+          [input.id, input.clearance, input.region, input.mfa, attributes, now, input.by],
+        )
+        if (r.rowCount !== 1) throw principalExists(input.id)
+      } else {
+        const r = await c.query(
+          'UPDATE principals SET clearance = $2, region = $3, mfa = $4, attributes_json = $5, ' +
+            'updated_at = $6 WHERE id = $1',
+          [input.id, input.clearance, input.region, input.mfa, attributes, now],
+        )
+        if (r.rowCount !== 1) throw unknownPrincipal(input.id)
+      }
+      return (await principalOf(c, input.id)) as PrincipalRecord
+    }, 'putPrincipal')
+  }
+
+  async getPrincipal(id: string): Promise<PrincipalRecord | undefined> {
+    checkPrincipalId(id)
+    return this.#transaction((c) => principalOf(c, id), 'getPrincipal')
+  }
+
+  async listPrincipals(): Promise<PrincipalRecord[]> {
+    return this.#transaction(async (c) => {
+      const rows = await c.query('SELECT * FROM principals ORDER BY id', [])
+      const grants = await c.query('SELECT * FROM role_grants ORDER BY principal_id, role', [])
+      return rows.rows.map((r) =>
+        pgPrincipalRecord(
+          r,
+          grants.rows.filter((g) => g['principal_id'] === r['id']),
+        ),
+      )
+    }, 'listPrincipals')
+  }
+
+  async removePrincipal(id: string): Promise<boolean> {
+    checkPrincipalId(id)
+    return this.#transaction(async (c) => {
+      await c.query('DELETE FROM role_grants WHERE principal_id = $1', [id])
+      const r = await c.query('DELETE FROM principals WHERE id = $1', [id])
+      return r.rowCount === 1
+    }, 'removePrincipal')
+  }
+
+  async grantRole(principalId: string, role: string, by: string): Promise<boolean> {
+    checkPrincipalId(principalId, 'principalId')
+    checkRoleId(role)
+    checkPrincipalId(by, 'by')
+    return this.#transaction(async (c) => {
+      // FOR SHARE keeps the principal from being removed before the grant commits.
+      const p = await c.query('SELECT 1 AS x FROM principals WHERE id = $1 FOR SHARE', [
+        principalId,
+      ])
+      if (p.rows.length === 0) throw unknownPrincipal(principalId)
+      const r = await c.query(
+        'INSERT INTO role_grants (principal_id, role, granted_at, granted_by) ' +
+          'VALUES ($1, $2, $3, $4) ON CONFLICT (principal_id, role) DO NOTHING',
+        [principalId, role, new Date(), by],
+      )
+      return r.rowCount === 1
+    }, 'grantRole')
+  }
+
+  async revokeRole(principalId: string, role: string): Promise<boolean> {
+    checkPrincipalId(principalId, 'principalId')
+    checkRoleId(role)
+    const r = await this.#query(
+      'DELETE FROM role_grants WHERE principal_id = $1 AND role = $2',
+      [principalId, role],
+      'revokeRole',
+    )
+    return r.rowCount === 1
+  }
+
+  async appendPolicyVersion(input: PolicyVersionInput): Promise<PolicyVersionRecord | undefined> {
+    checkPolicyVersionInput(input)
+    return this.#transaction(async (c) => {
+      // Version numbers are the primary key: of two writers expecting the same version, the
+      // second insert conflicts and changes nothing.
+      const last = await c.query('SELECT max(version) AS v FROM policy_versions', [])
+      const v = last.rows[0]?.['v']
+      const current = v === null || v === undefined ? 0 : toInt(v, 'version')
+      if (current !== input.expectedVersion) return undefined
+      const r = await c.query(
+        'INSERT INTO policy_versions (version, sources_json, sha256, created_at, created_by, ' +
+          'comment, based_on) VALUES ($1, $2, $3, $4, $5, $6, $7) ' +
+          'ON CONFLICT (version) DO NOTHING RETURNING *',
+        [
+          current + 1,
+          JSON.stringify(input.sources),
+          input.sha256,
+          new Date(),
+          input.createdBy,
+          input.comment,
+          input.basedOn,
+        ],
+      )
+      const row = r.rows[0]
+      return row === undefined ? undefined : pgPolicyVersionRecord(row)
+    }, 'appendPolicyVersion')
+  }
+
+  async getPolicyVersion(version?: number): Promise<PolicyVersionRecord | undefined> {
+    if (version !== undefined && (!Number.isInteger(version) || version < 1)) return undefined
+    const r =
+      version === undefined
+        ? await this.#query(
+            'SELECT * FROM policy_versions ORDER BY version DESC LIMIT 1',
+            [],
+            'getPolicyVersion',
+          )
+        : await this.#query(
+            'SELECT * FROM policy_versions WHERE version = $1',
+            [version],
+            'getPolicyVersion',
+          )
+    const row = r.rows[0]
+    return row === undefined ? undefined : pgPolicyVersionRecord(row)
+  }
+
+  async listPolicyVersions(): Promise<PolicyVersionRecord[]> {
+    const r = await this.#query(
+      'SELECT * FROM policy_versions ORDER BY version',
+      [],
+      'listPolicyVersions',
+    )
+    return r.rows.map(pgPolicyVersionRecord)
+  }
+
   #database(): PostgresDatabase {
     return requireOpen(this.#db, ROLE)
   }
@@ -947,6 +1106,149 @@ export class PostgresCatalog implements Catalog {
   /** Runs `fn` between BEGIN and COMMIT on one connection; any throw rolls it all back. */
   #transaction<T>(fn: (c: PgClient) => Promise<T>, operation: string): Promise<T> {
     return this.#database().transaction(fn, operation)
+  }
+
+  // ---- Token vault (migration 0007_token_vault) ----
+
+  async getVaultKeys(
+    domain: string,
+    subjectRefs: readonly Uint8Array[],
+  ): Promise<VaultKeyRecord[]> {
+    checkVaultRefs(domain, subjectRefs, 'getVaultKeys')
+    if (subjectRefs.length === 0) return []
+    // One statement for the whole batch: the refs travel as one bytea[] parameter.
+    const r = await this.#query(
+      'SELECT key_id, subject_ref, wrapped_key FROM vault_keys ' +
+        'WHERE domain = $1 AND subject_ref = ANY($2::bytea[])',
+      [domain, subjectRefs.map(toBuffer)],
+      'getVaultKeys',
+    )
+    return r.rows.map((row) => toVaultKey(domain, row))
+  }
+
+  async putVaultEntries(input: VaultPutInput): Promise<VaultPutResult> {
+    checkVaultPut(input)
+    const conflict = new Error('vault key conflict')
+    try {
+      return await this.#transaction(async (c): Promise<VaultPutResult> => {
+        const now = new Date()
+        if (input.newKeys.length > 0) {
+          const keys = await c.query(
+            'INSERT INTO vault_keys (key_id, domain, subject_ref, wrapped_key, created_at) ' +
+              'SELECT k.id, $1, k.ref, k.wrapped, $5 ' +
+              'FROM unnest($2::text[], $3::bytea[], $4::bytea[]) AS k (id, ref, wrapped) ' +
+              'ON CONFLICT DO NOTHING',
+            [
+              input.domain,
+              input.newKeys.map((k) => k.keyId),
+              input.newKeys.map((k) => toBuffer(k.subjectRef)),
+              input.newKeys.map((k) => toBuffer(k.wrappedKey)),
+              now,
+            ],
+          )
+          // Another writer created a key for one of these subjects first.
+          if (keys.rowCount !== input.newKeys.length) throw conflict
+        }
+        if (input.entries.length === 0) return { status: 'ok', tokens: [] }
+        const keyIds = [...new Set(input.entries.map((e) => e.keyId))]
+        // FOR SHARE: a concurrent forget of one of these keys waits for this commit (and
+        // then shreds the new entries too), or has already deleted it and it is missing here.
+        const live = await c.query(
+          'SELECT key_id FROM vault_keys WHERE domain = $1 AND key_id = ANY($2::text[]) FOR SHARE',
+          [input.domain, keyIds],
+        )
+        if (live.rows.length !== keyIds.length) throw conflict
+        const ids = input.entries.map((e) => e.keyId)
+        const indexes = input.entries.map((e) => toBuffer(e.blindIndex))
+        await c.query(
+          'INSERT INTO vault_tokens (token, domain, key_id, blind_index, ciphertext, created_at) ' +
+            'SELECT e.token, $1, e.key_id, e.blind_index, e.ciphertext, $6 ' +
+            'FROM unnest($2::text[], $3::text[], $4::bytea[], $5::bytea[]) ' +
+            'AS e (token, key_id, blind_index, ciphertext) ' +
+            'ON CONFLICT (key_id, blind_index) DO NOTHING',
+          [
+            input.domain,
+            input.entries.map((e) => e.token),
+            ids,
+            indexes,
+            input.entries.map((e) => toBuffer(e.ciphertext)),
+            now,
+          ],
+        )
+        const stored = await c.query(
+          'SELECT t.key_id, t.blind_index, t.token FROM vault_tokens t ' +
+            'JOIN unnest($1::text[], $2::bytea[]) AS e (key_id, blind_index) ' +
+            'ON t.key_id = e.key_id AND t.blind_index = e.blind_index',
+          [ids, indexes],
+        )
+        const byEntry = new Map<string, string>()
+        for (const row of stored.rows)
+          byEntry.set(
+            vaultEntryKey(
+              toStr(row['key_id'], 'key_id'),
+              toBytes(row['blind_index'], 'blind_index'),
+            ),
+            toStr(row['token'], 'token'),
+          )
+        const tokens = input.entries.map((e) => {
+          const t = byEntry.get(vaultEntryKey(e.keyId, e.blindIndex))
+          if (t === undefined) throw corrupt('vault_tokens.token')
+          return t
+        })
+        return { status: 'ok', tokens }
+      }, 'putVaultEntries')
+    } catch (e) {
+      if (e === conflict || (e instanceof StrongroomError && e.cause === conflict))
+        return { status: 'key-conflict' }
+      throw e
+    }
+  }
+
+  async getVaultEntries(domain: string, tokens: readonly string[]): Promise<VaultEntryRecord[]> {
+    checkVaultTokens(domain, tokens)
+    if (tokens.length === 0) return []
+    const r = await this.#query(
+      'SELECT t.token, t.key_id, t.ciphertext, t.shredded_at, k.subject_ref, k.wrapped_key ' +
+        'FROM vault_tokens t LEFT JOIN vault_keys k ON k.key_id = t.key_id ' +
+        'WHERE t.domain = $1 AND t.token = ANY($2::text[])',
+      [domain, [...new Set(tokens)]],
+      'getVaultEntries',
+    )
+    return r.rows.map((row): VaultEntryRecord => {
+      const token = toStr(row['token'], 'token')
+      if (row['shredded_at'] !== null)
+        return { token, state: 'shredded', shreddedAt: toDate(row['shredded_at'], 'shredded_at') }
+      if (row['key_id'] === null || row['subject_ref'] === null)
+        throw corrupt('vault_tokens.key_id')
+      return {
+        token,
+        state: 'live',
+        ciphertext: toBytes(row['ciphertext'], 'ciphertext'),
+        key: toVaultKey(domain, row),
+      }
+    })
+  }
+
+  async forgetVaultSubject(domain: string, subjectRef: Uint8Array): Promise<VaultForgetResult> {
+    checkVaultRefs(domain, [subjectRef], 'forgetVaultSubject', 'subjectRef')
+    return this.#transaction(async (c): Promise<VaultForgetResult> => {
+      // FOR UPDATE: waits for a tokenization holding the key FOR SHARE, so its new entries
+      // are committed, and shredded below, before the key goes.
+      const key = await c.query(
+        'SELECT key_id FROM vault_keys WHERE domain = $1 AND subject_ref = $2 FOR UPDATE',
+        [domain, toBuffer(subjectRef)],
+      )
+      const row = key.rows[0]
+      if (row === undefined) return { keyDestroyed: false, entriesShredded: 0 }
+      const keyId = toStr(row['key_id'], 'key_id')
+      const shredded = await c.query(
+        'UPDATE vault_tokens SET key_id = NULL, blind_index = NULL, ciphertext = NULL, ' +
+          'shredded_at = $1 WHERE key_id = $2',
+        [new Date(), keyId],
+      )
+      await c.query('DELETE FROM vault_keys WHERE key_id = $1', [keyId])
+      return { keyDestroyed: true, entriesShredded: shredded.rowCount ?? 0 }
+    }, 'forgetVaultSubject')
   }
 }
 
@@ -1238,4 +1540,66 @@ function mapPgError(e: unknown, operation: string): StrongroomError {
     )
   }
   return failedUnexpectedly(operation, e, details)
+}
+
+// ---- Token vault (migration 0007_token_vault) ----
+
+function toVaultKey(domain: string, r: Record<string, unknown>): VaultKeyRecord {
+  return {
+    keyId: toStr(r['key_id'], 'key_id'),
+    domain,
+    subjectRef: toBytes(r['subject_ref'], 'subject_ref'),
+    wrappedKey: toBytes(r['wrapped_key'], 'wrapped_key'),
+  }
+}
+
+type PgRow = Record<string, unknown>
+
+async function principalOf(c: PgClient, id: string): Promise<PrincipalRecord | undefined> {
+  const r = await c.query('SELECT * FROM principals WHERE id = $1', [id])
+  const row = r.rows[0]
+  if (row === undefined) return undefined
+  const grants = await c.query('SELECT * FROM role_grants WHERE principal_id = $1 ORDER BY role', [
+    id,
+  ])
+  return pgPrincipalRecord(row, grants.rows)
+}
+
+function pgPrincipalRecord(r: PgRow, grants: readonly PgRow[]): PrincipalRecord {
+  const mfa = r['mfa']
+  if (typeof mfa !== 'boolean') throw corrupt('mfa')
+  return {
+    id: toStr(r['id'], 'id'),
+    clearance: toInt(r['clearance'], 'clearance'),
+    region: toText(r['region'], 'region'),
+    mfa,
+    attributes: parseAttributes(toStr(r['attributes_json'], 'attributes_json')),
+    roles: grants.map((g) => ({
+      role: toStr(g['role'], 'role'),
+      grantedAt: toDate(g['granted_at'], 'granted_at'),
+      grantedBy: toStr(g['granted_by'], 'granted_by'),
+    })),
+    createdAt: toDate(r['created_at'], 'created_at'),
+    createdBy: toStr(r['created_by'], 'created_by'),
+    updatedAt: toDate(r['updated_at'], 'updated_at'),
+  }
+}
+
+function pgPolicyVersionRecord(r: PgRow): PolicyVersionRecord {
+  const basedOn = r['based_on']
+  return {
+    version: toInt(r['version'], 'version'),
+    sources: parsePolicySources(toStr(r['sources_json'], 'sources_json')),
+    sha256: toStr(r['sha256'], 'sha256'),
+    createdAt: toDate(r['created_at'], 'created_at'),
+    createdBy: toStr(r['created_by'], 'created_by'),
+    comment: toText(r['comment'], 'comment'),
+    basedOn: basedOn === null || basedOn === undefined ? null : toInt(basedOn, 'based_on'),
+  }
+}
+
+/** A TEXT column that may legitimately be empty. */
+function toText(value: unknown, column: string): string {
+  if (typeof value !== 'string') throw corrupt(column)
+  return value
 }

@@ -37,6 +37,10 @@ import type {
   LineageEdge,
   LineageEdgeInput,
   LineageFilter,
+  PolicyVersionInput,
+  PolicyVersionRecord,
+  PrincipalInput,
+  PrincipalRecord,
   PrivacyBudgetRecord,
   PrivacyBudgetState,
   PrivacyRelease,
@@ -99,6 +103,24 @@ import {
 import type { NamedColumn } from '../catalog-rules.js'
 import { SCHEMA_MIGRATIONS_DDL, pendingMigrations } from '../migrations.js'
 import { checkPrivacyCas, checkPrivacyDatasetId } from '../privacy-rules.js'
+import type {
+  VaultEntryRecord,
+  VaultForgetResult,
+  VaultKeyRecord,
+  VaultPutInput,
+  VaultPutResult,
+} from '../catalog.js'
+import { checkVaultPut, checkVaultRefs, checkVaultTokens } from '../vault-rules.js'
+import {
+  checkPolicyVersionInput,
+  checkPrincipalId,
+  checkPrincipalInput,
+  checkRoleId,
+  parseAttributes,
+  parsePolicySources,
+  principalExists,
+  unknownPrincipal,
+} from '../access-rules.js'
 
 /** Options for {@link createSqliteCatalog}. */
 export interface SqliteCatalogOptions {
@@ -1009,6 +1031,165 @@ export class SqliteCatalog implements Catalog {
     })
   }
 
+  putPrincipal(input: PrincipalInput, create: boolean): Promise<PrincipalRecord> {
+    return this.#run('putPrincipal', () => {
+      checkPrincipalInput(input)
+      return this.#write(() => {
+        const exists = this.#stmt('SELECT 1 AS x FROM principals WHERE id = ?').get(input.id)
+        if (create && exists !== undefined) throw principalExists(input.id)
+        if (!create && exists === undefined) throw unknownPrincipal(input.id)
+        const now = Date.now()
+        const attributes = JSON.stringify(input.attributes)
+        if (create) {
+          this.#stmt(
+            'INSERT INTO principals (id, clearance, region, mfa, attributes_json, created_at, ' +
+              'created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          ).run(
+            input.id,
+            input.clearance,
+            input.region,
+            input.mfa ? 1 : 0,
+            attributes,
+            now,
+            input.by,
+            now,
+          )
+        } else {
+          this.#stmt(
+            'UPDATE principals SET clearance = ?, region = ?, mfa = ?, attributes_json = ?, ' +
+              'updated_at = ? WHERE id = ?',
+          ).run(input.clearance, input.region, input.mfa ? 1 : 0, attributes, now, input.id)
+        }
+        return this.#principal(input.id) as PrincipalRecord
+      })
+    })
+  }
+
+  getPrincipal(id: string): Promise<PrincipalRecord | undefined> {
+    return this.#run('getPrincipal', () => {
+      checkPrincipalId(id)
+      return this.#principal(id)
+    })
+  }
+
+  listPrincipals(): Promise<PrincipalRecord[]> {
+    return this.#run('listPrincipals', () => {
+      const rows = this.#stmt('SELECT * FROM principals ORDER BY id').all() as PrincipalRow[]
+      const grants = this.#stmt(
+        'SELECT * FROM role_grants ORDER BY principal_id, role',
+      ).all() as RoleGrantRow[]
+      return rows.map((r) =>
+        principalRecord(
+          r,
+          grants.filter((g) => g.principal_id === r.id),
+        ),
+      )
+    })
+  }
+
+  removePrincipal(id: string): Promise<boolean> {
+    return this.#run('removePrincipal', () => {
+      checkPrincipalId(id)
+      return this.#write(() => {
+        this.#stmt('DELETE FROM role_grants WHERE principal_id = ?').run(id)
+        return this.#stmt('DELETE FROM principals WHERE id = ?').run(id).changes === 1
+      })
+    })
+  }
+
+  grantRole(principalId: string, role: string, by: string): Promise<boolean> {
+    return this.#run('grantRole', () => {
+      checkPrincipalId(principalId, 'principalId')
+      checkRoleId(role)
+      checkPrincipalId(by, 'by')
+      return this.#write(() => {
+        if (this.#stmt('SELECT 1 AS x FROM principals WHERE id = ?').get(principalId) === undefined)
+          throw unknownPrincipal(principalId)
+        const r = this.#stmt(
+          'INSERT INTO role_grants (principal_id, role, granted_at, granted_by) ' +
+            'VALUES (?, ?, ?, ?) ON CONFLICT (principal_id, role) DO NOTHING',
+        ).run(principalId, role, Date.now(), by)
+        return r.changes === 1
+      })
+    })
+  }
+
+  revokeRole(principalId: string, role: string): Promise<boolean> {
+    return this.#run('revokeRole', () => {
+      checkPrincipalId(principalId, 'principalId')
+      checkRoleId(role)
+      return (
+        this.#stmt('DELETE FROM role_grants WHERE principal_id = ? AND role = ?').run(
+          principalId,
+          role,
+        ).changes === 1
+      )
+    })
+  }
+
+  appendPolicyVersion(input: PolicyVersionInput): Promise<PolicyVersionRecord | undefined> {
+    return this.#run('appendPolicyVersion', () => {
+      checkPolicyVersionInput(input)
+      // BEGIN IMMEDIATE holds the write lock, so the newest version cannot move between the
+      // check and the insert.
+      return this.#write(() => {
+        const last = this.#stmt('SELECT max(version) AS v FROM policy_versions').get() as {
+          v: number | null
+        }
+        if ((last.v ?? 0) !== input.expectedVersion) return undefined
+        const version = input.expectedVersion + 1
+        this.#stmt(
+          'INSERT INTO policy_versions (version, sources_json, sha256, created_at, created_by, ' +
+            'comment, based_on) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ).run(
+          version,
+          JSON.stringify(input.sources),
+          input.sha256,
+          Date.now(),
+          input.createdBy,
+          input.comment,
+          input.basedOn,
+        )
+        return this.#policyVersion(version)
+      })
+    })
+  }
+
+  getPolicyVersion(version?: number): Promise<PolicyVersionRecord | undefined> {
+    return this.#run('getPolicyVersion', () => {
+      if (version !== undefined && (!Number.isInteger(version) || version < 1)) return undefined
+      const v =
+        version ??
+        (this.#stmt('SELECT max(version) AS v FROM policy_versions').get() as { v: number | null })
+          .v
+      return v === null ? undefined : this.#policyVersion(v)
+    })
+  }
+
+  listPolicyVersions(): Promise<PolicyVersionRecord[]> {
+    return this.#run('listPolicyVersions', () =>
+      (
+        this.#stmt('SELECT * FROM policy_versions ORDER BY version').all() as PolicyVersionRow[]
+      ).map(policyVersionRecord),
+    )
+  }
+
+  #principal(id: string): PrincipalRecord | undefined {
+    const row = this.#stmt('SELECT * FROM principals WHERE id = ?').get(id) as
+      PrincipalRow | undefined
+    if (row === undefined) return undefined
+    const grants = this.#stmt('SELECT * FROM role_grants WHERE principal_id = ? ORDER BY role').all(
+      id,
+    ) as RoleGrantRow[]
+    return principalRecord(row, grants)
+  }
+
+  #policyVersion(version: number): PolicyVersionRecord | undefined {
+    const row = this.#stmt('SELECT * FROM policy_versions WHERE version = ?').get(version) as
+      PolicyVersionRow | undefined
+    return row === undefined ? undefined : policyVersionRecord(row)
+  }
+
   /** The dataset's current version; `ERR_DATASET_NOT_FOUND` when there is no such dataset. */
   #currentVersionOf(datasetId: string): number {
     const ds = this.#stmt('SELECT current_version FROM datasets WHERE id = ?').get(datasetId) as
@@ -1075,6 +1256,140 @@ export class SqliteCatalog implements Catalog {
     } catch (e) {
       return Promise.reject(mapSqliteError(e, operation))
     }
+  }
+
+  // ---- Token vault (migration 0007_token_vault) ----
+
+  getVaultKeys(domain: string, subjectRefs: readonly Uint8Array[]): Promise<VaultKeyRecord[]> {
+    return this.#run('getVaultKeys', () => {
+      checkVaultRefs(domain, subjectRefs, 'getVaultKeys')
+      const stmt = this.#stmt(
+        'SELECT key_id, subject_ref, wrapped_key FROM vault_keys ' +
+          'WHERE domain = ? AND subject_ref = ?',
+      )
+      const out: VaultKeyRecord[] = []
+      // In-process lookups on the unique index: no round trip per ref with an embedded file.
+      for (const ref of subjectRefs) {
+        const r = stmt.get(domain, toBuffer(ref)) as VaultKeyRow | undefined
+        if (r !== undefined) out.push(toVaultKey(domain, r))
+      }
+      return out
+    })
+  }
+
+  putVaultEntries(input: VaultPutInput): Promise<VaultPutResult> {
+    return this.#run('putVaultEntries', () => {
+      checkVaultPut(input)
+      const conflict = new Error('vault key conflict')
+      try {
+        return this.#write((): VaultPutResult => {
+          const now = Date.now()
+          const insertKey = this.#stmt(
+            'INSERT INTO vault_keys (key_id, domain, subject_ref, wrapped_key, created_at) ' +
+              'VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+          )
+          for (const k of input.newKeys) {
+            const r = insertKey.run(
+              k.keyId,
+              input.domain,
+              toBuffer(k.subjectRef),
+              toBuffer(k.wrappedKey),
+              now,
+            )
+            if (r.changes !== 1) throw conflict
+          }
+          const keyOk = this.#stmt('SELECT 1 AS x FROM vault_keys WHERE key_id = ? AND domain = ?')
+          for (const keyId of new Set(input.entries.map((e) => e.keyId)))
+            if (keyOk.get(keyId, input.domain) === undefined) throw conflict
+          const insert = this.#stmt(
+            'INSERT INTO vault_tokens (token, domain, key_id, blind_index, ciphertext, ' +
+              'created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key_id, blind_index) DO NOTHING ' +
+              'RETURNING token',
+          )
+          const select = this.#stmt(
+            'SELECT token FROM vault_tokens WHERE key_id = ? AND blind_index = ?',
+          )
+          const tokens = input.entries.map((e) => {
+            const index = toBuffer(e.blindIndex)
+            // A new entry returns its own token; an existing one is looked up (convergence).
+            const added = insert.get(
+              e.token,
+              input.domain,
+              e.keyId,
+              index,
+              toBuffer(e.ciphertext),
+              now,
+            ) as { token: string } | undefined
+            return (added ?? (select.get(e.keyId, index) as { token: string })).token
+          })
+          return { status: 'ok', tokens }
+        })
+      } catch (e) {
+        if (e === conflict) return { status: 'key-conflict' }
+        throw e
+      }
+    })
+  }
+
+  getVaultEntries(domain: string, tokens: readonly string[]): Promise<VaultEntryRecord[]> {
+    return this.#run('getVaultEntries', () => {
+      checkVaultTokens(domain, tokens)
+      const stmt = this.#stmt(
+        'SELECT t.token, t.key_id, t.ciphertext, t.shredded_at, k.subject_ref, k.wrapped_key ' +
+          'FROM vault_tokens t LEFT JOIN vault_keys k ON k.key_id = t.key_id ' +
+          'WHERE t.token = ? AND t.domain = ?',
+      )
+      const out: VaultEntryRecord[] = []
+      // One snapshot: a forget running in another process cannot land half-way through.
+      this.#database().exec('BEGIN')
+      try {
+        for (const token of new Set(tokens)) {
+          const r = stmt.get(token, domain) as VaultEntryRow | undefined
+          if (r !== undefined) out.push(toVaultEntry(domain, r))
+        }
+      } finally {
+        this.#database().exec('COMMIT')
+      }
+      return out
+    })
+  }
+
+  forgetVaultSubject(domain: string, subjectRef: Uint8Array): Promise<VaultForgetResult> {
+    return this.#run('forgetVaultSubject', () => {
+      checkVaultRefs(domain, [subjectRef], 'forgetVaultSubject', 'subjectRef')
+      const db = this.#database()
+      // secure_delete zeroes the freed bytes of the deleted key and ciphertexts in their
+      // pages, and the checkpoint below moves those pages out of the WAL, so the destroyed
+      // key does not linger in the files (best effort: a reader in another process can hold
+      // old WAL frames until it finishes).
+      const before = db.pragma('secure_delete', { simple: true })
+      db.pragma('secure_delete = ON')
+      let result: VaultForgetResult
+      try {
+        result = this.#write((): VaultForgetResult => {
+          const key = this.#stmt(
+            'SELECT key_id FROM vault_keys WHERE domain = ? AND subject_ref = ?',
+          ).get(domain, toBuffer(subjectRef)) as { key_id: string } | undefined
+          if (key === undefined) return { keyDestroyed: false, entriesShredded: 0 }
+          const shredded = this.#stmt(
+            'UPDATE vault_tokens SET key_id = NULL, blind_index = NULL, ciphertext = NULL, ' +
+              'shredded_at = ? WHERE key_id = ?',
+          ).run(Date.now(), key.key_id)
+          this.#stmt('DELETE FROM vault_keys WHERE key_id = ?').run(key.key_id)
+          return { keyDestroyed: true, entriesShredded: shredded.changes }
+        })
+      } finally {
+        db.pragma(`secure_delete = ${Number(before) === 1 ? 'ON' : 'OFF'}`)
+      }
+      if (result.keyDestroyed) {
+        try {
+          db.pragma('wal_checkpoint(TRUNCATE)')
+        } catch {
+          // The forget is committed; a busy checkpoint only leaves the WAL for later.
+        }
+      }
+      return result
+    })
   }
 }
 
@@ -1282,4 +1597,113 @@ function mapSqliteError(e: unknown, operation: string): StrongroomError {
     })
   }
   return failedUnexpectedly(operation, e, { operation })
+}
+
+interface PrincipalRow {
+  id: string
+  clearance: number
+  region: string
+  mfa: number
+  attributes_json: string
+  created_at: number
+  created_by: string
+  updated_at: number
+}
+
+interface RoleGrantRow {
+  principal_id: string
+  role: string
+  granted_at: number
+  granted_by: string
+}
+
+interface PolicyVersionRow {
+  version: number
+  sources_json: string
+  sha256: string
+  created_at: number
+  created_by: string
+  comment: string
+  based_on: number | null
+}
+
+function principalRecord(r: PrincipalRow, grants: readonly RoleGrantRow[]): PrincipalRecord {
+  return {
+    id: r.id,
+    clearance: r.clearance,
+    region: r.region,
+    mfa: r.mfa === 1,
+    attributes: parseAttributes(r.attributes_json),
+    roles: grants.map((g) => ({
+      role: g.role,
+      grantedAt: new Date(g.granted_at),
+      grantedBy: g.granted_by,
+    })),
+    createdAt: new Date(r.created_at),
+    createdBy: r.created_by,
+    updatedAt: new Date(r.updated_at),
+  }
+}
+
+function policyVersionRecord(r: PolicyVersionRow): PolicyVersionRecord {
+  return {
+    version: r.version,
+    sources: parsePolicySources(r.sources_json),
+    sha256: r.sha256,
+    createdAt: new Date(r.created_at),
+    createdBy: r.created_by,
+    comment: r.comment,
+    basedOn: r.based_on,
+  }
+}
+
+// ---- Token vault (migration 0007_token_vault) ----
+
+interface VaultKeyRow {
+  key_id: string
+  subject_ref: Uint8Array
+  wrapped_key: Uint8Array
+}
+
+/** A token LEFT JOINed with its key: the key columns are null once shredded. */
+interface VaultEntryRow {
+  token: string
+  key_id: string | null
+  ciphertext: Uint8Array | null
+  shredded_at: number | null
+  subject_ref: Uint8Array | null
+  wrapped_key: Uint8Array | null
+}
+
+function toVaultKey(domain: string, r: VaultKeyRow): VaultKeyRecord {
+  return {
+    keyId: r.key_id,
+    domain,
+    subjectRef: toBytes(r.subject_ref),
+    wrappedKey: toBytes(r.wrapped_key),
+  }
+}
+
+function toVaultEntry(domain: string, r: VaultEntryRow): VaultEntryRecord {
+  if (r.shredded_at !== null)
+    return { token: r.token, state: 'shredded', shreddedAt: new Date(r.shredded_at) }
+  if (
+    r.key_id === null ||
+    r.ciphertext === null ||
+    r.subject_ref === null ||
+    r.wrapped_key === null
+  )
+    throw new StrongroomError('ERR_CATALOG_CORRUPT', 'A vault entry has no key.', {
+      details: { operation: 'getVaultEntries' },
+    })
+  return {
+    token: r.token,
+    state: 'live',
+    ciphertext: toBytes(r.ciphertext),
+    key: toVaultKey(domain, {
+      key_id: r.key_id,
+      subject_ref: r.subject_ref,
+      wrapped_key: r.wrapped_key,
+    }),
+  }
 }
