@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<void>> = {
   anonymize: async () => (await import('./anonymize.js')).run(),
   fpe: async () => (await import('./fpe.js')).run(),
   authz: async () => (await import('./authz.js')).run(),
+  vault: async () => (await import('./vault.js')).run(),
 }
 
 const names = process.argv.slice(2).filter((a) => a !== '--')

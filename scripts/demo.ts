@@ -70,10 +70,13 @@ async function main(): Promise<void> {
 
     console.log('5. Reading back (all columns, then two columns with a limit)')
     const out = join(work, 'readback.csv')
-    const [rb, readMs] = await timed(() => lake.readToFile('crm.customers', { format: 'csv', out }))
+    const [rb, readMs] = await timed(() =>
+      lake.readToFile('crm.customers', { purpose: 'analytics', format: 'csv', out }),
+    )
     console.log(`   ${fmt(rb.rows)} rows to ${out} (${mib(rb.bytes)}) in ${secs(readMs)}`)
     let sample = 0
     for await (const b of lake.read('crm.customers', {
+      purpose: 'analytics',
       columns: ['customer_id', 'city'],
       limit: 5,
     }))

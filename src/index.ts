@@ -48,6 +48,12 @@ export * from './protect/index.js'
 export type { DatasetSummary, DatasetDescription, VersionSummary } from './lake/describe.js'
 export type { RotateResult, KeyStatus } from './lake/keys.js'
 export type { GcOptions, GcResult, DoctorResult, DoctorProblem } from './lake/maintenance.js'
+export type {
+  DetokenizeOptions,
+  DetokenizeResult,
+  ForgetSubjectOptions,
+  ForgetSubjectResult,
+} from './lake/vault.js'
 export type { OperationOptions, ProgressEvent } from './lake/context.js'
 export type { Catalog } from './catalog/catalog.js'
 export type { ObjectStore, ObjectInfo } from './storage/object-store.js'

@@ -9,7 +9,7 @@ import { chmod, mkdir, stat, writeFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { userInfo } from 'node:os'
-import type { Catalog, Classification, LineageEdge } from './catalog/catalog.js'
+import type { Catalog, Classification, LineageEdge, PrincipalRecord } from './catalog/catalog.js'
 import {
   CONFIG_FILE,
   configToYaml,
@@ -39,7 +39,39 @@ import { isDatasetName } from './core/names.js'
 import { createHttpLineageEmitter, createNoopLineageEmitter } from './lineage/emitter.js'
 import { runEventsFromEdges } from './lineage/openlineage.js'
 import { lineageGraph, type LineageGraph, type LineageGraphOptions } from './lineage/graph.js'
-import { audited, auditedLookup, auditedStream, datasetResource } from './lake/audited.js'
+import { audited, auditedLookup, datasetResource, decidedStream, guarded } from './lake/audited.js'
+import {
+  addPrincipal,
+  grantRole,
+  listPrincipals,
+  removePrincipal,
+  revokeRole,
+  setPrincipal,
+  type PrincipalOptions,
+} from './lake/principals.js'
+import {
+  applyPolicies,
+  diffPolicies,
+  policyVersions,
+  rollbackPolicies,
+  type ApplyPoliciesOptions,
+  type ApplyResult,
+  type PolicyDiff,
+  type PolicyVersionSummary,
+} from './lake/policies.js'
+import {
+  accessReview,
+  accessUnused,
+  type AccessReview,
+  type UnusedAccess,
+} from './lake/access-review.js'
+import {
+  authorizeDataset,
+  authorizeLake,
+  authorizeWrite,
+  createAccessControl,
+  listableDatasets,
+} from './lake/access-control.js'
 import type { LakeContext, OperationOptions } from './lake/context.js'
 import {
   describeDataset,
@@ -53,6 +85,7 @@ import { ingest, type IngestFormat, type IngestOptions, type IngestResult } from
 import { KeyManager } from './lake/key-manager.js'
 import { listFindings, type NamedFinding } from './lake/findings.js'
 import {
+  DP_PURPOSE,
   dpAuditPurpose,
   listPrivacyReleases,
   planDpQuery,
@@ -87,8 +120,18 @@ import { datasetRef, identityColumns, traceRun } from './lake/lineage-hooks.js'
 import { keyStatus, rotateKeys, type KeyStatus, type RotateResult } from './lake/keys.js'
 import { doctor, gc, type DoctorResult, type GcOptions, type GcResult } from './lake/maintenance.js'
 import {
-  readBatches,
+  detokenize,
+  forgetSubject,
+  type DetokenizeOptions,
+  type DetokenizeResult,
+  type ForgetSubjectOptions,
+  type ForgetSubjectResult,
+} from './lake/vault.js'
+import {
+  authorizeRead,
+  governedBatches,
   readToFile,
+  type ExportOptions,
   type OutputFormat,
   type ProtectExportOptions,
   type ReadOptions,
@@ -102,6 +145,21 @@ const LAKE_ID_SETTING = 'lake.id'
 
 /** The audit resource for lake-wide operations. */
 const LAKE: AuditResource = { type: 'lake', name: 'lake' }
+
+/** The audit resource naming a principal (an id, never personal data beyond it). */
+function principalResource(id: string): AuditResource {
+  return { type: 'lake', name: `principal:${id.slice(0, 128)}` }
+}
+
+/** The audit resource naming a role. */
+function roleResource(role: string): AuditResource {
+  return { type: 'lake', name: `role:${role.slice(0, 64)}` }
+}
+
+/** The audit resource naming a policy version. */
+function policyResource(version: number): AuditResource {
+  return { type: 'lake', name: 'policy', version }
+}
 
 /** The audit resource for operations on the audit trail itself. */
 const AUDIT: AuditResource = { type: 'audit', name: 'audit' }
@@ -335,6 +393,7 @@ async function wire(config: LakeConfig, options: StrongroomOptions): Promise<Wir
       client: options.client ?? { kind: 'library' },
       lineage: { lakeId, emitter },
       discovery,
+      access: createAccessControl(catalog, principalOf(options)),
     }
     return { ctx, auditStore, auditLog, signer }
   } catch (e) {
@@ -390,6 +449,7 @@ export class Strongroom {
       ctx,
       { action: 'dataset.ingest', resources: [datasetResource(options.dataset)] },
       async () => {
+        await authorizeWrite(ctx, options.dataset)
         const run = await traceRun(ctx, 'ingest', options.dataset, [{ kind: 'file', path }])
         let r: IngestResult
         try {
@@ -420,12 +480,13 @@ export class Strongroom {
     )
   }
 
-  /** Lists committed datasets. */
+  /** Lists the committed datasets the acting principal may `list`. */
   list(): Promise<DatasetSummary[]> {
     const ctx = this.#ctx
-    return auditedLookup(ctx, { action: 'dataset.list', resources: [LAKE] }, () =>
-      listDatasets(ctx),
-    )
+    return auditedLookup(ctx, { action: 'dataset.list', resources: [LAKE] }, async () => {
+      const visible = await listableDatasets(ctx)
+      return (await listDatasets(ctx)).filter((d) => visible.has(d.dataset))
+    })
   }
 
   /** Schema, versions, files and key versions of a dataset. */
@@ -434,7 +495,10 @@ export class Strongroom {
     return auditedLookup(
       ctx,
       { action: 'dataset.show', resources: [datasetResource(dataset, undefined, version)] },
-      () => describeDataset(ctx, dataset, version),
+      async () => {
+        await authorizeDataset(ctx, dataset, 'list')
+        return describeDataset(ctx, dataset, version)
+      },
     )
   }
 
@@ -444,17 +508,30 @@ export class Strongroom {
     return auditedLookup(
       ctx,
       { action: 'dataset.versions', resources: [datasetResource(dataset)] },
-      () => listVersions(ctx, dataset),
+      async () => {
+        await authorizeDataset(ctx, dataset, 'list')
+        return listVersions(ctx, dataset)
+      },
     )
   }
 
-  /** Streams a dataset version as record batches. */
+  /**
+   * Streams a dataset version as record batches, through authorization: `options.purpose`
+   * is required; hidden columns are left out, masked ones masked, and only the rows the
+   * policies allow are read. The audit event names the deciding policies.
+   */
   read(dataset: string, options: ReadOptions = {}): AsyncIterable<RecordBatch> {
     const ctx = this.#ctx
-    return auditedStream(
+    return decidedStream(
       ctx,
-      { action: 'dataset.read', resources: [datasetResource(dataset, undefined, options.version)] },
-      () => readBatches(ctx, dataset, options),
+      {
+        action: 'dataset.read',
+        resources: [datasetResource(dataset, undefined, options.version)],
+        ...(options.purpose === undefined ? {} : { purpose: options.purpose }),
+      },
+      () => authorizeRead(ctx, dataset, options),
+      (r) => r.access.policyIds,
+      (r) => governedBatches(ctx, r, options),
     )
   }
 
@@ -484,6 +561,7 @@ export class Strongroom {
       format: OutputFormat
       out: string | OutputSink
       protect?: ProtectExportOptions
+      export?: ExportOptions
     },
   ): Promise<ReadToFileResult> {
     const ctx = this.#ctx
@@ -492,6 +570,7 @@ export class Strongroom {
       {
         action: 'dataset.export',
         resources: [datasetResource(dataset, undefined, options.version)],
+        ...(options.purpose === undefined ? {} : { purpose: options.purpose }),
       },
       async () => {
         // Only an export to a named file is a lineage edge; stdout and sinks leave no node.
@@ -537,6 +616,7 @@ export class Strongroom {
       (r) => ({
         rows: r.rows,
         bytes: r.bytes,
+        policyIds: r.policyIds,
         resources: [
           datasetResource(r.dataset, r.datasetId, r.version),
           // A protected export names each column's transform (never a value or a key).
@@ -550,6 +630,131 @@ export class Strongroom {
     )
   }
 
+  /**
+   * Adds a principal (authorization attributes only). The first principal of a lake needs no
+   * permission and becomes an administrator; after that, `admin` on the lake.
+   */
+  addPrincipal(
+    id: string,
+    options: PrincipalOptions = {},
+  ): Promise<{ principal: PrincipalRecord; bootstrapped: boolean }> {
+    const ctx = this.#ctx
+    return audited(ctx, { action: 'principal.add', resources: [principalResource(id)] }, () =>
+      addPrincipal(ctx, id, options),
+    )
+  }
+
+  /** Changes a principal's clearance, region, MFA flag or attributes. */
+  setPrincipal(id: string, options: PrincipalOptions): Promise<PrincipalRecord> {
+    const ctx = this.#ctx
+    return audited(ctx, { action: 'principal.set', resources: [principalResource(id)] }, () =>
+      setPrincipal(ctx, id, options),
+    )
+  }
+
+  /** Every principal with its roles. */
+  principals(): Promise<PrincipalRecord[]> {
+    const ctx = this.#ctx
+    return auditedLookup(ctx, { action: 'principal.list', resources: [LAKE] }, () =>
+      listPrincipals(ctx),
+    )
+  }
+
+  /** Removes a principal and its role grants; false when there was none. */
+  removePrincipal(id: string): Promise<boolean> {
+    const ctx = this.#ctx
+    return audited(ctx, { action: 'principal.remove', resources: [principalResource(id)] }, () =>
+      removePrincipal(ctx, id),
+    )
+  }
+
+  /** Grants a role to a principal; false when it already had it. */
+  grantRole(id: string, role: string): Promise<boolean> {
+    const ctx = this.#ctx
+    return audited(
+      ctx,
+      { action: 'role.grant', resources: [principalResource(id), roleResource(role)] },
+      () => grantRole(ctx, id, role),
+    )
+  }
+
+  /** Revokes a role; false when the principal did not have it. Takes effect at once. */
+  revokeRole(id: string, role: string): Promise<boolean> {
+    const ctx = this.#ctx
+    return audited(
+      ctx,
+      { action: 'role.revoke', resources: [principalResource(id), roleResource(role)] },
+      () => revokeRole(ctx, id, role),
+    )
+  }
+
+  /**
+   * Validates and applies a policy set (with the shipped defaults unless
+   * `includeDefaults: false`) as the next policy version; audited with the new version.
+   */
+  applyPolicies(
+    sources: readonly { name: string; text: string }[],
+    options: ApplyPoliciesOptions = {},
+  ): Promise<ApplyResult> {
+    const ctx = this.#ctx
+    return audited(
+      ctx,
+      { action: 'policy.apply', resources: [LAKE] },
+      () => applyPolicies(ctx, sources, options),
+      (r) => ({ resources: [policyResource(r.version)] }),
+    )
+  }
+
+  /** The stored policy versions (0: the shipped defaults), oldest first. */
+  policyVersions(): Promise<PolicyVersionSummary[]> {
+    const ctx = this.#ctx
+    return auditedLookup(ctx, { action: 'policy.versions', resources: [LAKE] }, () =>
+      policyVersions(ctx),
+    )
+  }
+
+  /** Differences between two policy versions, or the version in force and candidate texts. */
+  diffPolicies(
+    from?: number,
+    to?: number | readonly { name: string; text: string }[],
+    options: { includeDefaults?: boolean } = {},
+  ): Promise<PolicyDiff> {
+    const ctx = this.#ctx
+    return auditedLookup(ctx, { action: 'policy.diff', resources: [LAKE] }, () =>
+      diffPolicies(ctx, from, to, options),
+    )
+  }
+
+  /** Puts an older policy version back in force, as a new version. */
+  rollbackPolicies(version: number): Promise<ApplyResult> {
+    const ctx = this.#ctx
+    return audited(
+      ctx,
+      { action: 'policy.rollback', resources: [policyResource(version)] },
+      () => rollbackPolicies(ctx, version),
+      (r) => ({ resources: [policyResource(version), policyResource(r.version)] }),
+    )
+  }
+
+  /** Who can do what to a dataset, column by column (needs `admin` on it). */
+  accessReview(dataset: string, options: { purpose?: string } = {}): Promise<AccessReview> {
+    const ctx = this.#ctx
+    return auditedLookup(
+      ctx,
+      { action: 'access.review', resources: [datasetResource(dataset)] },
+      () => accessReview(ctx, dataset, options),
+    )
+  }
+
+  /** Role grants no allowed request used in the last `days` days (from the audit trail). */
+  accessUnused(days: number): Promise<UnusedAccess> {
+    const ctx = this.#ctx
+    return auditedLookup(ctx, { action: 'access.unused', resources: [LAKE] }, async () => {
+      await this.#auditLog.flush()
+      return accessUnused(ctx, days, (q) => this.#auditStore.query(q))
+    })
+  }
+
   /** Rotates one dataset's key, or every dataset's. */
   rotateKeys(dataset?: string, options?: OperationOptions): Promise<RotateResult[]> {
     const ctx = this.#ctx
@@ -559,7 +764,11 @@ export class Strongroom {
         action: 'keys.rotate',
         resources: dataset === undefined ? [LAKE] : [datasetResource(dataset)],
       },
-      () => rotateKeys(ctx, dataset, options),
+      async () => {
+        if (dataset === undefined) await authorizeLake(ctx, 'manageKeys')
+        else await authorizeDataset(ctx, dataset, 'manageKeys')
+        return rotateKeys(ctx, dataset, options)
+      },
       (rs) => ({
         resources: rs.flatMap((r) => [
           datasetResource(r.dataset),
@@ -572,7 +781,10 @@ export class Strongroom {
   /** Which key version protects what. */
   keyStatus(): Promise<KeyStatus[]> {
     const ctx = this.#ctx
-    return auditedLookup(ctx, { action: 'keys.status', resources: [LAKE] }, () => keyStatus(ctx))
+    return auditedLookup(ctx, { action: 'keys.status', resources: [LAKE] }, async () => {
+      await authorizeLake(ctx, 'manageKeys')
+      return keyStatus(ctx)
+    })
   }
 
   /** Removes unreferenced objects. */
@@ -581,7 +793,10 @@ export class Strongroom {
     return audited(
       ctx,
       { action: 'lake.gc', resources: [LAKE] },
-      () => gc(ctx, options),
+      async () => {
+        await authorizeLake(ctx, 'admin')
+        return gc(ctx, options)
+      },
       (r) => ({ bytes: r.removedBytes }),
     )
   }
@@ -592,7 +807,10 @@ export class Strongroom {
     return audited(
       ctx,
       { action: 'lake.doctor', resources: [LAKE] },
-      () => doctor(ctx, options),
+      async () => {
+        await authorizeLake(ctx, 'admin')
+        return doctor(ctx, options)
+      },
       (r) => ({ bytes: r.bytesChecked }),
     )
   }
@@ -603,7 +821,10 @@ export class Strongroom {
     return audited(
       ctx,
       { action: 'dataset.describe', resources: metadataResources(dataset, options.column) },
-      () => setDescription(ctx, dataset, text, options.column),
+      async () => {
+        await authorizeDataset(ctx, dataset, 'write')
+        return setDescription(ctx, dataset, text, options.column)
+      },
     )
   }
 
@@ -613,7 +834,11 @@ export class Strongroom {
     return audited(
       ctx,
       { action: 'dataset.tag', resources: metadataResources(dataset, options.column) },
-      () => setTags(ctx, dataset, tags, options.column),
+      async () => {
+        // Tags decide access (LF-tags), so setting them is administration, not writing.
+        await authorizeDataset(ctx, dataset, 'admin')
+        return setTags(ctx, dataset, tags, options.column)
+      },
     )
   }
 
@@ -623,7 +848,10 @@ export class Strongroom {
     return audited(
       ctx,
       { action: 'dataset.classify', resources: metadataResources(dataset, options.column) },
-      () => classify(ctx, dataset, options),
+      async () => {
+        await authorizeDataset(ctx, dataset, 'admin')
+        return classify(ctx, dataset, options)
+      },
     )
   }
 
@@ -633,7 +861,10 @@ export class Strongroom {
     return auditedLookup(
       ctx,
       { action: 'dataset.classifications', resources: metadataResources(dataset, column) },
-      () => classificationHistory(ctx, dataset, column),
+      async () => {
+        await authorizeDataset(ctx, dataset, 'list')
+        return classificationHistory(ctx, dataset, column)
+      },
     )
   }
 
@@ -643,7 +874,10 @@ export class Strongroom {
     return auditedLookup(
       ctx,
       { action: 'dataset.show', resources: [datasetResource(dataset)] },
-      () => datasetMetadata(ctx, dataset),
+      async () => {
+        await authorizeDataset(ctx, dataset, 'list')
+        return datasetMetadata(ctx, dataset)
+      },
     )
   }
 
@@ -685,7 +919,14 @@ export class Strongroom {
         action: 'findings.list',
         resources: query.dataset === undefined ? [] : [datasetResource(query.dataset)],
       },
-      () => listFindings(ctx, query),
+      async () => {
+        if (query.dataset !== undefined) {
+          await authorizeDataset(ctx, query.dataset, 'list')
+          return listFindings(ctx, query)
+        }
+        const visible = await listableDatasets(ctx)
+        return (await listFindings(ctx, query)).filter((f) => visible.has(f.dataset))
+      },
     )
   }
 
@@ -699,8 +940,13 @@ export class Strongroom {
     budget: { epsilon: RationalLike; delta?: RationalLike },
   ): Promise<PrivacyBudgetStatus> {
     const ctx = this.#ctx
-    return audited(ctx, { action: 'dp.budget.set', resources: [datasetResource(dataset)] }, () =>
-      setPrivacyBudget(ctx, dataset, budget),
+    return audited(
+      ctx,
+      { action: 'dp.budget.set', resources: [datasetResource(dataset)] },
+      async () => {
+        await authorizeDataset(ctx, dataset, 'admin')
+        return setPrivacyBudget(ctx, dataset, budget)
+      },
     )
   }
 
@@ -713,7 +959,10 @@ export class Strongroom {
     return auditedLookup(
       ctx,
       { action: 'dp.budget.show', resources: [datasetResource(dataset)] },
-      () => privacyBudgetStatus(ctx, dataset),
+      async () => {
+        await authorizeDataset(ctx, dataset, 'list')
+        return privacyBudgetStatus(ctx, dataset)
+      },
     )
   }
 
@@ -723,7 +972,10 @@ export class Strongroom {
     return auditedLookup(
       ctx,
       { action: 'dp.releases.list', resources: [datasetResource(dataset)] },
-      () => listPrivacyReleases(ctx, dataset),
+      async () => {
+        await authorizeDataset(ctx, dataset, 'list')
+        return listPrivacyReleases(ctx, dataset)
+      },
     )
   }
 
@@ -737,6 +989,10 @@ export class Strongroom {
    */
   async dp(dataset: string, options: DpQueryOptions): Promise<DpQueryResult> {
     const ctx = this.#ctx
+    // Decided before planning, so an unknown dataset and a denied one look alike.
+    await guarded(ctx, { action: 'dataset.dp', resources: [datasetResource(dataset)] }, () =>
+      authorizeDataset(ctx, dataset, 'read', { purpose: DP_PURPOSE }),
+    )
     const plan = await planDpQuery(ctx, dataset, options)
     const purpose = dpAuditPurpose(plan)
     return audited(
@@ -753,9 +1009,10 @@ export class Strongroom {
   /** Datasets by name or description text, owner, tag, classification or sensitivity. */
   search(query: SearchQuery): Promise<SearchHit[]> {
     const ctx = this.#ctx
-    return auditedLookup(ctx, { action: 'dataset.search', resources: [LAKE] }, () =>
-      searchDatasets(ctx, query),
-    )
+    return auditedLookup(ctx, { action: 'dataset.search', resources: [LAKE] }, async () => {
+      const visible = await listableDatasets(ctx)
+      return (await searchDatasets(ctx, query)).filter((h) => visible.has(h.dataset))
+    })
   }
 
   /**
@@ -764,6 +1021,9 @@ export class Strongroom {
    */
   async auditVerify(options: { from?: number; to?: number } = {}): Promise<VerifyResult> {
     const ctx = this.#ctx
+    await auditedLookup(ctx, { action: 'audit.verify', resources: [AUDIT] }, () =>
+      authorizeLake(ctx, 'admin'),
+    )
     await this.#auditLog.flush()
     const result = await verifyAuditStore({
       store: this.#auditStore,
@@ -782,6 +1042,7 @@ export class Strongroom {
     const ctx = this.#ctx
     checkAuditQuery(filter)
     return auditedLookup(ctx, { action: 'audit.query', resources: [AUDIT] }, async () => {
+      await authorizeLake(ctx, 'admin')
       await this.#auditLog.flush()
       return this.#auditStore.query(filter)
     })
@@ -797,6 +1058,7 @@ export class Strongroom {
   ): Promise<ExportAuditResult> {
     const ctx = this.#ctx
     return audited(ctx, { action: 'audit.export', resources: [AUDIT] }, async () => {
+      await authorizeLake(ctx, 'admin')
       // A checkpoint now, so the export ends on a signed head.
       await this.#auditLog.checkpoint()
       return exportAudit(this.#auditStore, out, options)
@@ -829,6 +1091,7 @@ export class Strongroom {
   emitLineage(url: string): Promise<{ events: number }> {
     const ctx = this.#ctx
     return audited(ctx, { action: 'lineage.emit', resources: [LAKE] }, async () => {
+      await authorizeLake(ctx, 'admin')
       const datasets = await ctx.catalog.listDatasets()
       // Every run touches at least one dataset: its edges are found from the datasets' side.
       const byId = new Map<string, LineageEdge>()
@@ -852,6 +1115,20 @@ export class Strongroom {
       }
       return { events: events.length }
     })
+  }
+
+  /**
+   * The original values of `vault` tokens of a domain, one outcome per token (shredded and
+   * unknown tokens say so). Audited as `vault.detokenize`; `authorize` runs before anything
+   * is decrypted.
+   */
+  detokenize(options: DetokenizeOptions): Promise<DetokenizeResult> {
+    return detokenize(this.#ctx, options)
+  }
+
+  /** Crypto-shreds one data subject of a token domain. Audited as `vault.forget`. */
+  forgetSubject(options: ForgetSubjectOptions): Promise<ForgetSubjectResult> {
+    return forgetSubject(this.#ctx, options)
   }
 
   /** Closes every backend and zeroes cached keys. Idempotent. */
@@ -945,9 +1222,13 @@ export async function initStrongroom(options: InitOptions): Promise<Strongroom> 
   }
   await writeFile(join(root, CONFIG_FILE), configToYaml(config), { mode: 0o600, flag: 'wx' })
   const wired = await wire(await loadLakeConfig(root), options)
-  await auditedLookup(wired.ctx, { action: 'lake.init', resources: [LAKE] }, () =>
-    Promise.resolve(),
-  ).catch(async (e: unknown) => {
+  await auditedLookup(wired.ctx, { action: 'lake.init', resources: [LAKE] }, async () => {
+    // The one who creates a lake is its first principal, and so its first administrator.
+    await addPrincipal(wired.ctx, wired.ctx.principal, {
+      clearance: 'high',
+      region: config.access.region,
+    })
+  }).catch(async (e: unknown) => {
     await new Strongroom(wired).close()
     throw e
   })

@@ -7,7 +7,7 @@
  */
 
 /** The version id of {@link DEFAULT_POLICIES}; bump it with any change of the text. */
-export const DEFAULT_POLICY_VERSION = 'default-1'
+export const DEFAULT_POLICY_VERSION = 'default-3'
 
 /** The default permits: owners, readers by clearance, administrators, detokenizers. */
 export const DEFAULT_PERMITS = `
@@ -33,11 +33,11 @@ permit (
 when { resource.dataset.owner == principal };
 
 @id("admin-manage")
-@description("administrators manage datasets, keys and policies but read no data by default")
+@description("administrators manage the lake, datasets, keys, principals and policies but read no data by default")
 permit (
   principal in Role::"admin",
   action in [Action::"admin", Action::"manageKeys", Action::"managePolicy", Action::"list"],
-  resource is Dataset
+  resource
 );
 
 @id("reader-dataset-by-clearance")
@@ -70,7 +70,12 @@ when {
 permit (principal in Role::"detokenizer", action == Action::"detokenize", resource);
 `
 
-/** The organization guardrails: `forbid` policies that beat every `permit`. */
+/**
+ * The organization guardrails: `forbid` policies that beat every `permit`. An MFA guardrail
+ * on plaintext is not among them: a local session has no second factor to show, so it would
+ * mask every protected column for everyone; it ships as an example for server identities
+ * (docs/examples/policy/guardrails-mfa.cedar).
+ */
 export const DEFAULT_GUARDRAILS = `
 @id("guardrail-export-region")
 @description("no export outside the dataset's region")
@@ -86,11 +91,6 @@ forbid (
 )
 when { resource.classification == "US_SSN" }
 unless { principal in Role::"ssn-reader" };
-
-@id("guardrail-plaintext-mfa")
-@description("plaintext and detokenization need a session with MFA")
-forbid (principal, action in [Action::"readPlaintext", Action::"detokenize"], resource)
-unless { principal.mfa };
 
 @id("guardrail-purpose-training-dataset")
 @description("training reads only datasets whose purposes contain training")

@@ -16,7 +16,7 @@ import {
 } from '@cedar-policy/cedar-wasm/nodejs'
 import { StrongroomError } from '../errors.js'
 import type { ColumnFacts, Uid } from './entities.js'
-import { columnEntity, columnFacts, datasetEntity, userEntity } from './entities.js'
+import { columnEntity, columnFacts, datasetEntity, lakeEntity, userEntity } from './entities.js'
 import { Lru } from './lru.js'
 import type { ColumnInfo, DatasetInfo, PrincipalInfo } from './model.js'
 import type { LoadedPolicy, PolicySource } from './policy-set.js'
@@ -24,7 +24,7 @@ import { loadPolicySet } from './policy-set.js'
 import type { CompiledRowFilter, RowFilterExpr } from './row-filter.js'
 import { compileRowFilters, filterColumns } from './row-filter.js'
 import type { ActionName } from './schema.js'
-import { COLUMN_ACTIONS, STRONGROOM_CEDAR_SCHEMA, isActionName } from './schema.js'
+import { COLUMN_ACTIONS, LAKE_ACTIONS, STRONGROOM_CEDAR_SCHEMA, isActionName } from './schema.js'
 
 /** Options of {@link PolicyEngine.create}. */
 export interface PolicyEngineOptions {
@@ -59,6 +59,13 @@ export interface AuthorizationRequest {
   readonly action: string
   /** A dataset, or one of its columns. */
   readonly resource: { readonly dataset: DatasetInfo; readonly column?: string }
+  readonly context?: RequestContext
+}
+
+/** A lake-wide request: the resource is the lake itself. */
+export interface LakeAuthorizationRequest {
+  readonly principal: PrincipalInfo
+  readonly action: string
   readonly context?: RequestContext
 }
 
@@ -144,6 +151,7 @@ interface Party {
 }
 
 const SEP = '\u0001'
+const LAKE: Party = { entity: lakeEntity(), key: 'lake' }
 
 /**
  * A validated, versioned Cedar policy set and the decisions over it.
@@ -229,6 +237,12 @@ export class PolicyEngine {
     return [...this.#policies.keys()]
   }
 
+  /** One policy of the set by id: its effect and Cedar text. */
+  policy(id: string): { readonly effect: 'permit' | 'forbid'; readonly text: string } | undefined {
+    const p = this.#policies.get(id)
+    return p === undefined ? undefined : { effect: p.effect, text: p.text }
+  }
+
   /** Cache and evaluation counters. */
   stats(): EngineStats {
     return {
@@ -262,6 +276,25 @@ export class PolicyEngine {
     }
     const info = findColumn(dataset, column)
     return this.#decide(user, ds, action, this.#columnTarget(dataset, info), context)
+  }
+
+  /**
+   * Decides a lake-wide request (`admin`, `manageKeys`, `managePolicy`, `list` on
+   * `Lake::"lake"`): managing principals, policies and every dataset's keys.
+   */
+  authorizeLake(request: LakeAuthorizationRequest): AuthorizationResult {
+    const action = checkAction(request.action)
+    if (!LAKE_ACTIONS.has(action)) {
+      throw new StrongroomError(
+        'ERR_AUTHZ_UNKNOWN_RESOURCE',
+        'the action applies to datasets only',
+        {
+          details: { action },
+        },
+      )
+    }
+    const context = contextFor(action, request.context)
+    return this.#decide(party(userEntity(request.principal)), LAKE, action, null, context)
   }
 
   /** Like {@link authorize}, but throws `ERR_AUTHZ_DENIED` on deny. */

@@ -19,6 +19,14 @@ export function userUid(id: string): Uid {
   return { type: 'User', id }
 }
 
+/** The uid of the lake, the resource of lake-wide administration. */
+export const LAKE_UID: Uid = Object.freeze({ type: 'Lake', id: 'lake' })
+
+/** The lake entity (no attributes). */
+export function lakeEntity(): EntityJson {
+  return { uid: LAKE_UID, attrs: {}, parents: [] }
+}
+
 /** The uid of a dataset. */
 export function datasetUid(id: string): Uid {
   return { type: 'Dataset', id }

@@ -33,6 +33,15 @@ export const COLUMN_ACTIONS: ReadonlySet<ActionName> = new Set([
   'detokenize',
 ])
 
+/** Actions that may target the whole lake (`Lake::"lake"`) as well as one dataset. */
+export const LAKE_ACTIONS: ReadonlySet<ActionName> = new Set([
+  'detokenize',
+  'admin',
+  'manageKeys',
+  'managePolicy',
+  'list',
+])
+
 /** True when `name` is an action of the schema. */
 export function isActionName(name: string): name is ActionName {
   return (ACTIONS as readonly string[]).includes(name)
@@ -49,6 +58,9 @@ entity User in [Role] {
   region: String,
   mfa: Bool,
 };
+
+// The lake itself: the resource of lake-wide administration (principals, policies, keys).
+entity Lake;
 
 entity Dataset {
   owner: User,
@@ -71,15 +83,28 @@ type RequestContext = {
   purpose: String,
 };
 
-action "read", "readPlaintext", "detokenize" appliesTo {
+action "read", "readPlaintext" appliesTo {
   principal: [User],
   resource: [Dataset, Column],
   context: RequestContext,
 };
 
-action "write", "erase", "admin", "manageKeys", "managePolicy", "list" appliesTo {
+// Detokenizing a vault domain is decided on the lake; a column or dataset for tokens of it.
+action "detokenize" appliesTo {
+  principal: [User],
+  resource: [Dataset, Column, Lake],
+  context: RequestContext,
+};
+
+action "write", "erase" appliesTo {
   principal: [User],
   resource: [Dataset],
+  context: RequestContext,
+};
+
+action "admin", "manageKeys", "managePolicy", "list" appliesTo {
+  principal: [User],
+  resource: [Dataset, Lake],
   context: RequestContext,
 };
 

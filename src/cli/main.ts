@@ -17,11 +17,13 @@ import type { OutputFormat } from '../lake/read.js'
 import { createStrongroom, initStrongroom, type Strongroom } from '../strongroom.js'
 import { EXIT } from './exit-codes.js'
 import { formatBytes, processIo, reportError, table, toJson, type Io } from './output.js'
+import { registerAccessCommands } from './commands/access.js'
 import { registerAnonymizeCommands } from './commands/anonymize.js'
 import { registerDiscoveryCommands } from './commands/discovery.js'
 import { registerDpCommands } from './commands/dp.js'
 import { registerPolicyCommands } from './commands/policy.js'
 import { registerProtectCommands } from './commands/protect.js'
+import { registerVaultCommands } from './commands/vault.js'
 import { createProgress } from './progress.js'
 
 /** Audit events from this interface say they came through the CLI. */
@@ -317,30 +319,43 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       )
     })
 
-  program
-    .command('read')
-    .description('read a dataset version to a file or stdout')
-    .argument('<dataset>', 'namespace.name')
-    .option('--version <n>', 'version (default: current)', positiveInt('--version'))
-    .option('--columns <a,b>', 'columns to read, in order', columnList)
-    .option('--limit <n>', 'at most N rows', positiveInt('--limit'))
-    .addOption(
-      new Option('--format <format>', 'output format')
-        .choices(['csv', 'jsonl', 'parquet'])
-        .default('csv'),
-    )
-    .option('--out <file>', 'output file (default: stdout)', '-')
-    .option('--protect <spec>', 'de-identify with a protection spec (YAML/JSON; docs/protect.md)')
-    .action(
+  // `read` and `export` share one path; an export is also decided for its destination region.
+  for (const exporting of [false, true]) {
+    const cmd = program
+      .command(exporting ? 'export' : 'read')
+      .description(
+        exporting
+          ? 'export a dataset version to a file for use outside the lake (Cedar `export`, by region)'
+          : 'read a dataset version to a file or stdout',
+      )
+      .argument('<dataset>', 'namespace.name')
+      .option(
+        '--purpose <purpose>',
+        'why the data is read: training, analytics, support, … (required)',
+      )
+      .option('--version <n>', 'version (default: current)', positiveInt('--version'))
+      .option('--columns <a,b>', 'columns to read, in order', columnList)
+      .option('--limit <n>', 'at most N rows', positiveInt('--limit'))
+      .addOption(
+        new Option('--format <format>', 'output format')
+          .choices(['csv', 'jsonl', 'parquet'])
+          .default('csv'),
+      )
+      .option('--out <file>', 'output file (default: stdout)', '-')
+      .option('--protect <spec>', 'de-identify with a protection spec (YAML/JSON; docs/protect.md)')
+    if (exporting) cmd.option('--region <region>', "the destination's region (default: the lake's)")
+    cmd.action(
       async (
         dataset: string,
         opts: {
+          purpose?: string
           version?: number
           columns?: string[]
           limit?: number
           format: OutputFormat
           out: string
           protect?: string
+          region?: string
         },
       ) => {
         if (opts.format === 'parquet' && opts.out === '-')
@@ -354,10 +369,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           lake.readToFile(dataset, {
             format: opts.format,
             out: opts.out === '-' ? stdoutSink(io) : opts.out,
+            ...(opts.purpose === undefined ? {} : { purpose: opts.purpose }),
             ...(opts.version === undefined ? {} : { version: opts.version }),
             ...(opts.columns === undefined ? {} : { columns: opts.columns }),
             ...(opts.limit === undefined ? {} : { limit: opts.limit }),
             ...(opts.protect === undefined ? {} : { protect: { spec: opts.protect } }),
+            ...(exporting
+              ? { export: opts.region === undefined ? {} : { destinationRegion: opts.region } }
+              : {}),
             onProgress: progress.update,
           }),
         ).finally(progress.stop)
@@ -369,6 +388,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           )
       },
     )
+  }
 
   const keys = program.command('keys').description('key management')
   keys
@@ -453,8 +473,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerDiscoveryCommands({ program, io, out, withLake, setExit })
   registerAnonymizeCommands({ program, io, out, withLake, setExit })
   registerDpCommands({ program, io, out, withLake, setExit })
-  registerPolicyCommands({ program, io, out, withLake, setExit })
+  const policy = registerPolicyCommands({ program, io, out, withLake, setExit })
+  registerAccessCommands({ program, io, out, withLake, setExit }, policy)
   registerProtectCommands({ program, io, out, withLake, setExit })
+  registerVaultCommands({ program, io, out, withLake, setExit })
 
   program
     .command('search')

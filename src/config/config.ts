@@ -66,6 +66,16 @@ export interface EngineConfig {
   readonly threads: number
 }
 
+/** Access-control settings (`access:`). */
+export interface AccessConfig {
+  /**
+   * Where this lake and its local exports live (`eu`, `us-east-1`). A dataset without a
+   * `region=` tag is in this region, and a local export's destination is this region.
+   * Empty: undeclared.
+   */
+  readonly region: string
+}
+
 /** A lake's resolved configuration (paths absolute). */
 export interface LakeConfig {
   readonly root: string
@@ -77,6 +87,8 @@ export interface LakeConfig {
   readonly engine: EngineConfig
   /** Discovery settings: custom identifiers, allow lists, overrides (`discovery:`). */
   readonly discovery: DiscoveryConfig
+  /** Access-control settings (`access:`). */
+  readonly access: AccessConfig
 }
 
 /** The file name of a lake's configuration, in its root folder. */
@@ -93,6 +105,7 @@ export function defaultLakeConfig(root: string): LakeConfig {
     lineage: {},
     engine: { scratchDir: '/dev/shm', chunkBytes: 16 * 1024 * 1024, threads: 1 },
     discovery: DEFAULT_DISCOVERY_CONFIG,
+    access: { region: '' },
   }
 }
 
@@ -146,6 +159,7 @@ export function configToYaml(config: LakeConfig): string {
     `  chunkBytes: ${config.engine.chunkBytes}`,
     `  threads: ${config.engine.threads}`,
   )
+  if (config.access.region !== '') lines.push('access:', `  region: ${config.access.region}`)
   return lines.join('\n') + '\n'
 }
 
@@ -193,6 +207,7 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
     'lineage',
     'engine',
     'discovery',
+    'access',
   ])
   for (const k of Object.keys(doc)) if (!known.has(k)) bad(k, 'is not a known setting')
 
@@ -311,6 +326,19 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
       engine = { scratchDir, chunkBytes, threads }
     }
   }
+  let access: AccessConfig = defaults.access
+  const ac = doc['access']
+  if (ac !== undefined) {
+    if (!isObj(ac)) bad('access', 'must be a mapping')
+    else {
+      for (const key of Object.keys(ac))
+        if (key !== 'region') bad(`access.${key}`, 'is not a known setting')
+      const region = str(ac, 'region', 'access', false) ?? ''
+      if (!/^(?:[a-z][a-z0-9-]{0,63})?$/.test(region))
+        bad('access.region', 'must be a lowercase region name such as eu or us-east-1')
+      access = { region }
+    }
+  }
   const parsed = parseDiscoveryConfig(doc['discovery'])
   issues.push(...parsed.issues)
   const discovery = parsed.config
@@ -323,7 +351,7 @@ export function validateLakeConfig(root: string, doc: unknown): LakeConfig {
         hint: `Fix ${CONFIG_FILE}; every problem is listed.`,
       },
     )
-  return { root, catalog, objectStore, keyProvider, audit, lineage, engine, discovery }
+  return { root, catalog, objectStore, keyProvider, audit, lineage, engine, discovery, access }
 }
 
 /** Replaces `${NAME}` with environment variables, so secrets stay out of the file. */

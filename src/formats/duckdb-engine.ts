@@ -49,6 +49,7 @@ import type {
   OutputSink,
   ProcessingEngine,
   ReadBatchesOptions,
+  RowPredicate,
   WriteOutputOptions,
   WriteOutputResult,
 } from './engine.js'
@@ -705,8 +706,8 @@ export class DuckDbEngine implements ProcessingEngine {
           const cols = await describeOrMalformed(conn, path)
           selected = checkSelection(selected, cols, options.columns)
           const limit = Number.isFinite(remaining) ? ` LIMIT ${remaining}` : ''
-          const sql = `SELECT ${selected.map((c) => quoteIdent(c.name)).join(', ')} FROM read_parquet(${path})${limit}`
-          const result = await conn.stream(sql).catch(() => {
+          const sql = `SELECT ${selected.map((c) => quoteIdent(c.name)).join(', ')} FROM read_parquet(${path})${whereClause(options.where)}${limit}`
+          const result = await conn.stream(sql, whereParams(options.where)).catch(() => {
             throw engineFailed(signal, 'reading a Parquet chunk')
           })
           const types = selected.map((c) => c.type)
@@ -793,7 +794,8 @@ export class DuckDbEngine implements ProcessingEngine {
         let n: number
         try {
           const r = await conn.run(
-            `COPY (SELECT ${selectList(selected)} FROM read_parquet(${path})${limit}) TO ${quoteLiteral(output.path)} (${fmt}, USE_TMP_FILE false)`,
+            `COPY (SELECT ${selectList(selected)} FROM read_parquet(${path})${whereClause(options.where)}${limit}) TO ${quoteLiteral(output.path)} (${fmt}, USE_TMP_FILE false)`,
+            whereParams(options.where),
           )
           n = Number(r.rowsChanged)
         } catch {
@@ -815,7 +817,8 @@ export class DuckDbEngine implements ProcessingEngine {
         const list = `[${inputs.map((f) => quoteLiteral(f.path)).join(', ')}]`
         try {
           const r = await conn.run(
-            `COPY (SELECT ${selectList(selected)} FROM read_parquet(${list})${limit}) TO ${quoteLiteral(dest.duckPath ?? output.path)} (FORMAT parquet, COMPRESSION ${this.compression}, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}, USE_TMP_FILE false)`,
+            `COPY (SELECT ${selectList(selected)} FROM read_parquet(${list})${whereClause(options.where)}${limit}) TO ${quoteLiteral(dest.duckPath ?? output.path)} (FORMAT parquet, COMPRESSION ${this.compression}, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}, USE_TMP_FILE false)`,
+            whereParams(options.where),
           )
           rows = Number(r.rowsChanged)
         } catch {
@@ -1454,4 +1457,19 @@ async function openInPlace(target: string): Promise<Destination> {
       if (open) await fh.close().catch(() => undefined)
     },
   }
+}
+
+/**
+ * The WHERE clause of a row predicate. Its SQL comes from the row-filter compiler (quoted
+ * identifiers, operators and `?` placeholders only); values travel as bound parameters.
+ */
+function whereClause(where: RowPredicate | undefined): string {
+  return where === undefined || where.sql === 'TRUE' ? '' : ` WHERE ${where.sql}`
+}
+
+/** The bound values of a row predicate (DuckDB binds `?` positionally). */
+function whereParams(
+  where: RowPredicate | undefined,
+): (string | number | boolean | null)[] | undefined {
+  return where === undefined || where.sql === 'TRUE' ? undefined : [...where.params]
 }

@@ -57,13 +57,26 @@ export interface ReadBatchesOptions {
   readonly limit?: number
   /** Rows per batch (default 8192). */
   readonly batchRows?: number
+  /** Only rows where this parameterized predicate holds (applied before `limit`). */
+  readonly where?: RowPredicate
   readonly signal?: AbortSignal
+}
+
+/**
+ * A row predicate over a file's columns: SQL with `?` placeholders and the values bound to
+ * them, in order. Values are only ever bound, never spliced into the SQL text.
+ */
+export interface RowPredicate {
+  readonly sql: string
+  readonly params: readonly (string | number | boolean | null)[]
 }
 
 /** Options for {@link ProcessingEngine.writeOutput}. */
 export interface WriteOutputOptions {
   readonly columns?: readonly string[]
   readonly limit?: number
+  /** Only rows where this parameterized predicate holds (applied before `limit`). */
+  readonly where?: RowPredicate
   readonly format: OutputFormat
   /**
    * Destination path (written atomically: temp file beside it, then rename), `-` for

@@ -14,6 +14,8 @@ export interface AuditedCall {
   readonly action: AuditAction
   readonly resources: readonly AuditResource[]
   readonly purpose?: string
+  /** The policies that allowed the operation, when decided before it starts. */
+  readonly policyIds?: readonly string[]
 }
 
 /** Counts and resolved resources an operation reports on success. */
@@ -21,6 +23,8 @@ export interface AuditSummary {
   readonly rows?: number
   readonly bytes?: number
   readonly resources?: readonly AuditResource[]
+  /** The policies that allowed the operation, when decided inside it. */
+  readonly policyIds?: readonly string[]
 }
 
 function base(ctx: LakeContext, call: AuditedCall, requestId: string) {
@@ -30,9 +34,28 @@ function base(ctx: LakeContext, call: AuditedCall, requestId: string) {
     resources: call.resources,
     ...(call.purpose === undefined ? {} : { purpose: call.purpose }),
     decision: 'allow' as const,
-    policyIds: [],
+    policyIds: call.policyIds ?? [],
     requestId,
     client: ctx.client,
+  }
+}
+
+/** The failure event of `e`: a denial is recorded as one, with the policies that denied. */
+function failure(ctx: LakeContext, call: AuditedCall, requestId: string, e: unknown) {
+  const denied =
+    isStrongroomError(e) &&
+    (e.code === 'ERR_AUTHZ_DENIED' || e.code === 'ERR_AUTHZ_UNKNOWN_PRINCIPAL')
+  const policies = denied ? e.details?.['policies'] : undefined
+  return {
+    ...base(ctx, call, requestId),
+    ...(denied
+      ? {
+          decision: 'deny' as const,
+          policyIds: typeof policies === 'string' && policies !== '' ? policies.split(',') : [],
+        }
+      : {}),
+    outcome: 'failure' as const,
+    errorCode: errorCodeOf(e),
   }
 }
 
@@ -57,14 +80,17 @@ export async function audited<T>(
     result = await fn()
   } catch (e) {
     // Best effort: the operation's own error is what the caller must see.
-    await ctx.audit
-      .record({ ...base(ctx, call, requestId), outcome: 'failure', errorCode: errorCodeOf(e) })
-      .catch(() => undefined)
+    await ctx.audit.record(failure(ctx, call, requestId, e)).catch(() => undefined)
     throw e
   }
   const s = summarize(result)
+  const done: AuditedCall = {
+    ...call,
+    ...(s.resources === undefined ? {} : { resources: s.resources }),
+    ...(s.policyIds === undefined ? {} : { policyIds: s.policyIds }),
+  }
   await ctx.audit.record({
-    ...base(ctx, s.resources === undefined ? call : { ...call, resources: s.resources }, requestId),
+    ...base(ctx, done, requestId),
     outcome: 'success',
     ...(s.rows === undefined ? {} : { rows: s.rows }),
     ...(s.bytes === undefined ? {} : { bytes: s.bytes }),
@@ -83,9 +109,7 @@ export async function auditedLookup<T>(
   try {
     result = await fn()
   } catch (e) {
-    await ctx.audit
-      .record({ ...base(ctx, call, requestId), outcome: 'failure', errorCode: errorCodeOf(e) })
-      .catch(() => undefined)
+    await ctx.audit.record(failure(ctx, call, requestId, e)).catch(() => undefined)
     throw e
   }
   await ctx.audit.record({ ...base(ctx, call, requestId), outcome: 'success' })
@@ -112,14 +136,7 @@ export async function* auditedStream<T extends { rowCount: number }>(
     }
   } catch (e) {
     failed = true
-    await ctx.audit
-      .record({
-        ...base(ctx, call, requestId),
-        outcome: 'failure',
-        errorCode: errorCodeOf(e),
-        rows,
-      })
-      .catch(() => undefined)
+    await ctx.audit.record({ ...failure(ctx, call, requestId, e), rows }).catch(() => undefined)
     throw e
   } finally {
     if (!failed) await ctx.audit.record({ ...base(ctx, call, requestId), outcome: 'success', rows })
@@ -133,5 +150,73 @@ export function datasetResource(name: string, id?: string, version?: number): Au
     name,
     ...(id === undefined ? {} : { id }),
     ...(version === undefined ? {} : { version }),
+  }
+}
+
+/**
+ * Decides first, then streams: a refused decision is one `failure` event (a denial with its
+ * policies); an allowed one streams through {@link auditedStream} with the policies that
+ * allowed it.
+ */
+export async function* decidedStream<D, T extends { rowCount: number }>(
+  ctx: LakeContext,
+  call: AuditedCall,
+  decide: () => Promise<D>,
+  policyIdsOf: (decision: D) => readonly string[],
+  source: (decision: D) => AsyncIterable<T>,
+): AsyncIterable<T> {
+  let decision: D
+  try {
+    decision = await decide()
+  } catch (e) {
+    await ctx.audit.record(failure(ctx, call, randomUUID(), e)).catch(() => undefined)
+    throw e
+  }
+  yield* auditedStream(ctx, { ...call, policyIds: policyIdsOf(decision) }, () => source(decision))
+}
+
+/**
+ * Runs a metadata operation after its decision: the decision's policies go into the one
+ * `success` event, and a denial becomes its `failure` event.
+ */
+export async function decidedLookup<D, T>(
+  ctx: LakeContext,
+  call: AuditedCall,
+  decide: () => Promise<D>,
+  policyIdsOf: (decision: D) => readonly string[],
+  fn: (decision: D) => Promise<T>,
+): Promise<T> {
+  const requestId = randomUUID()
+  let result: T
+  let policyIds: readonly string[] = []
+  try {
+    const decision = await decide()
+    policyIds = policyIdsOf(decision)
+    result = await fn(decision)
+  } catch (e) {
+    await ctx.audit
+      .record({ ...failure(ctx, { ...call, policyIds }, requestId, e) })
+      .catch(() => undefined)
+    throw e
+  }
+  await ctx.audit.record({ ...base(ctx, { ...call, policyIds }, requestId), outcome: 'success' })
+  return result
+}
+
+/**
+ * Runs a decision ahead of an operation that audits itself later: a refusal is recorded as
+ * the operation's `failure` event (a denial, with its policies) and rethrown; an allowed
+ * decision records nothing of its own.
+ */
+export async function guarded<D>(
+  ctx: LakeContext,
+  call: AuditedCall,
+  decide: () => Promise<D>,
+): Promise<D> {
+  try {
+    return await decide()
+  } catch (e) {
+    await ctx.audit.record(failure(ctx, call, randomUUID(), e)).catch(() => undefined)
+    throw e
   }
 }

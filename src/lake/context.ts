@@ -5,6 +5,7 @@ import type { LakeConfig } from '../config/config.js'
 import type { DuckDbEngine } from '../formats/duckdb-engine.js'
 import type { KeyProvider } from '../keys/key-provider.js'
 import type { ObjectStore } from '../storage/object-store.js'
+import type { AccessControl } from './access-control.js'
 import type { KeyManager } from './key-manager.js'
 import type { LineageSink } from './lineage-hooks.js'
 import { throwIfAborted as abortIf } from '../lib/abort.js'
@@ -38,6 +39,8 @@ export interface LakeContext {
   readonly lineage: LineageSink
   /** The discovery engine configured by the lake's `discovery:` settings. */
   readonly discovery: DiscoveryEngine
+  /** The acting principal and the policy set in force: every operation's decisions. */
+  readonly access: AccessControl
 }
 
 /** Progress of a long operation, for progress bars. */

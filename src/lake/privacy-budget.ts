@@ -26,7 +26,12 @@ import {
 } from '../protect/dp/index.js'
 import type { LakeContext } from './context.js'
 import { requireDataset, requireVersion } from './datasets.js'
-import { readBatches } from './read.js'
+import { decidedBatches, versionFiles } from './read.js'
+import { authorizeDataset } from './access-control.js'
+import { planReadAccess } from './read-access.js'
+
+/** The purpose differential-privacy releases are authorized under. */
+export const DP_PURPOSE = 'analytics'
 
 /** Who made a release and how, for the ledger entry written with its charge. */
 export interface ReleaseNote {
@@ -293,10 +298,18 @@ export async function planDpQuery(
  */
 export async function runDpQuery(ctx: LakeContext, plan: DpQueryPlan): Promise<DpQueryResult> {
   if (!plan.ok) throw plan.error
-  const batches: RecordBatch[] = []
-  for await (const b of readBatches(ctx, plan.dataset, {
+  // A release reads the raw values of its columns (the noise is the protection), so the
+  // principal must be allowed to read the dataset and to see (plaintext or masked) each one.
+  const decision = await authorizeDataset(ctx, plan.dataset, 'read', { purpose: DP_PURPOSE })
+  const { version, files } = await versionFiles(ctx, decision, plan.version)
+  await planReadAccess(ctx, decision.ds, version, {
     columns: plan.columns,
-    version: plan.version,
+    purpose: DP_PURPOSE,
+    action: 'read',
+  })
+  const batches: RecordBatch[] = []
+  for await (const b of decidedBatches(ctx, decision, version, files, {
+    columns: plan.columns,
   })) {
     batches.push(b)
   }

@@ -44,7 +44,7 @@ function concat(batches: readonly RecordBatch[]): RecordBatch | undefined {
  */
 export async function protectChunks(
   ctx: LakeContext,
-  dataset: { namespace: string; name: string },
+  dataset: { namespace: string; name: string; subjectColumn?: string | null },
   source: AsyncIterable<ParquetChunk>,
   options: IngestProtectOptions,
   signal?: AbortSignal,
@@ -73,6 +73,10 @@ export async function protectChunks(
   const stream = await protectBatches(engine, batches, parsed, {
     discovery: ctx.discovery,
     overrides: ctx.config.discovery.overrides[formatDatasetName(dataset)] ?? {},
+    // The token vault (`vault` rules) lives in the catalog; its default subject is the
+    // dataset's subject column.
+    vault: ctx.catalog,
+    subjectColumn: dataset.subjectColumn,
     master: async () => {
       master = await loadOrCreateLakeTransformKey(ctx.store, ctx.keyProvider)
       return master

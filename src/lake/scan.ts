@@ -7,11 +7,11 @@ import type { ColumnFinding } from '../discovery/classify-columns.js'
 import type { DiscoveryEngine } from '../discovery/discovery-engine.js'
 import type { DuckDbEngine } from '../formats/duckdb-engine.js'
 import type { LakeContext } from './context.js'
-import { requireDataset, requireVersion } from './datasets.js'
 import { recordFindings } from './findings.js'
 import type { IngestFormat } from './ingest.js'
 import { inferFormat } from './ingest.js'
-import { readBatches } from './read.js'
+import { decidedBatches, versionFiles } from './read.js'
+import { authorizeDataset } from './access-control.js'
 import {
   SAMPLE_ROWS,
   addBatch,
@@ -72,12 +72,13 @@ export async function scanDataset(
   dataset: string,
   options: ScanOptions = {},
 ): Promise<ScanReport> {
-  const ds = await requireDataset(ctx, dataset)
-  const version = await requireVersion(ctx, ds)
+  // A scan looks at every column's values, masked or not: it needs plaintext access.
+  const decision = await authorizeDataset(ctx, dataset, 'readPlaintext')
+  const ds = decision.ds
+  const { version, files } = await versionFiles(ctx, decision)
   let samples: Samples | undefined
-  for await (const batch of readBatches(ctx, dataset, {
+  for await (const batch of decidedBatches(ctx, decision, version, files, {
     limit: options.sample ?? SAMPLE_ROWS,
-    version: version.version,
   }))
     samples = addBatch(samples, batch)
   const name = `${ds.namespace}.${ds.name}`

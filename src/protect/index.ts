@@ -16,6 +16,7 @@ export {
   isKeyedRule,
   lineageTransformation,
   protectBatch,
+  protectBatchAsync,
   revealPseudonyms,
 } from './plan.js'
 export type { ColumnProtection, CompileOptions, ProtectPlan } from './plan.js'
@@ -37,3 +38,11 @@ export {
   resolveStandaloneKey,
   writeNewKeyFile,
 } from './transform-keys.js'
+export {
+  TokenVault,
+  VAULT_TOKEN_PATTERN,
+  VAULT_TOKEN_PREFIX,
+  createTokenVault,
+  isVaultToken,
+} from './vault/index.js'
+export type { DetokenizedToken, TokenVaultOptions, VaultStore } from './vault/index.js'

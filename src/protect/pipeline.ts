@@ -11,7 +11,7 @@ import type { DiscoveryEngine } from '../discovery/discovery-engine.js'
 import type { DuckDbEngine } from '../formats/duckdb-engine.js'
 import {
   compileProtectPlan,
-  protectBatch,
+  protectBatchAsync,
   type ColumnProtection,
   type CompileOptions,
   type ProtectPlan,
@@ -45,6 +45,10 @@ export interface ProtectBatchesOptions {
   /** Column → entity type decided outside detection (manual or configured); wins over it. */
   readonly overrides?: Readonly<Record<string, string>>
   readonly signal?: AbortSignal
+  /** The token vault's store (the lake's catalog), for `vault` rules. */
+  readonly vault?: CompileOptions['vault']
+  /** The dataset's subject column: the default subject of `vault` rules. */
+  readonly subjectColumn?: string | null | undefined
 }
 
 /** A compiled plan and the protected Parquet buffers it yields (consume once). */
@@ -99,6 +103,8 @@ async function compile(
     registry: options.discovery.registry,
     minScore: options.discovery.config.minConfidence,
     master: options.master,
+    vault: options.vault,
+    subjectColumn: options.subjectColumn,
     ...(classifications === undefined ? {} : { classifications }),
     ...(sample === undefined ? {} : { sample }),
   })
@@ -142,29 +148,34 @@ export async function protectBatches(
   const signal = options.signal
   async function* parquet(): AsyncIterable<Uint8Array> {
     const emit = async (b: RecordBatch) => {
-      const out = protectBatch(b, plan, rows)
+      const out = await protectBatchAsync(b, plan, rows)
       rows += b.rowCount
       return engine.batchToParquet(out, signal === undefined ? {} : { signal })
     }
     let any = false
     try {
-      for (const b of buffered.splice(0)) {
-        any = true
-        yield await emit(b)
+      try {
+        for (const b of buffered.splice(0)) {
+          any = true
+          yield await emit(b)
+        }
+        while (!done) {
+          const r = await it.next()
+          if (r.done === true) break
+          any = true
+          yield await emit(r.value)
+        }
+        done = true
+      } finally {
+        if (!done) await it.return?.()
       }
-      while (!done) {
-        const r = await it.next()
-        if (r.done === true) break
-        any = true
-        yield await emit(r.value)
-      }
-      done = true
+      // An input without rows still gets its header (CSV) or schema (Parquet).
+      if (!any)
+        yield await emit({ columns: plan.input, values: plan.input.map(() => []), rowCount: 0 })
     } finally {
-      if (!done) await it.return?.()
+      // The vault's keys are only needed while batches flow.
+      plan.dispose?.()
     }
-    // An input without rows still gets its header (CSV) or schema (Parquet).
-    if (!any)
-      yield await emit({ columns: plan.input, values: plan.input.map(() => []), rowCount: 0 })
   }
   return { plan, parquet: parquet(), rows: () => rows }
 }

@@ -34,6 +34,7 @@ import { maskColumn } from './transforms/mask.js'
 import { redactColumn } from './transforms/redact.js'
 import { redactText, type SpanReplacement } from './transforms/redact-text.js'
 import { replaceWithTypeTag } from './transforms/type-tag.js'
+import { TokenVault, type VaultStore } from './vault/token-vault.js'
 
 /** What the plan does to one input column (names and transforms only, never values). */
 export interface ColumnProtection {
@@ -47,8 +48,14 @@ export interface ColumnProtection {
   readonly dropped: boolean
 }
 
-/** Applies one column's transform to a column of values. */
-type ColumnFn = (values: readonly CellValue[], batch: RecordBatch) => CellValue[]
+/**
+ * Applies one column's transform to a column of values. Only the `vault` transform is
+ * asynchronous (its store round trips); apply such a plan with {@link protectBatchAsync}.
+ */
+type ColumnFn = (
+  values: readonly CellValue[],
+  batch: RecordBatch,
+) => CellValue[] | Promise<CellValue[]>
 
 interface Step {
   readonly inputIndex: number
@@ -65,6 +72,8 @@ export interface ProtectPlan {
   readonly columns: readonly ColumnProtection[]
   /** Output column steps, in output order. */
   readonly steps: readonly Step[]
+  /** Zeroes key material the plan holds (the token vault's keys); call once done with it. */
+  readonly dispose?: () => void
 }
 
 /** Options for {@link compileProtectPlan}. */
@@ -84,6 +93,10 @@ export interface CompileOptions {
   readonly minScore?: number
   /** Sampled rows of the input, used to check FPE domains before anything is written. */
   readonly sample?: RecordBatch
+  /** The token vault's store (a lake's catalog); without it a `vault` rule is a spec issue. */
+  readonly vault?: VaultStore | undefined
+  /** The dataset's subject column: the `vault` transform's default `subject`. */
+  readonly subjectColumn?: string | null | undefined
 }
 
 const KEYED: ReadonlySet<ProtectTransform> = new Set([
@@ -93,6 +106,7 @@ const KEYED: ReadonlySet<ProtectTransform> = new Set([
   'fpe-card',
   'fpe-email',
   'date-shift',
+  'vault',
 ])
 
 /** The transforms that need the master key. */
@@ -164,6 +178,9 @@ function perValue(
 
 interface BuildContext {
   readonly master: Uint8Array
+  /** The plan's token vault, when a `vault` rule is used (created with the master key). */
+  readonly vault?: TokenVault | undefined
+  readonly defaultSubject?: string | null | undefined
   readonly registry: DetectorRegistry
   readonly minScore: number
   readonly schema: readonly ColumnSchema[]
@@ -369,6 +386,29 @@ function build(
         rule.entity ?? (entityType !== undefined && entityType !== 'NONE' ? entityType : 'REDACTED')
       return (values) => replaceWithTypeTag(values, entity)
     }
+    case 'vault': {
+      const vault = ctx.vault
+      const subjectName = rule.subject ?? ctx.defaultSubject
+      if (vault === undefined || subjectName == null)
+        throw new StrongroomError('ERR_INTERNAL', 'vault rule compiled without a vault or subject')
+      const domain = rule.domain ?? name
+      const subjectIndex = ctx.schema.findIndex((c) => c.name === subjectName)
+      const subjectType = ctx.schema[subjectIndex]?.type ?? 'string'
+      const scalar = (v: CellValue, t: ColumnType, row: number) => {
+        if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint')
+          return v
+        const text = textOf(v, t)
+        if (text === undefined) throw notText('vault', row)
+        return text
+      }
+      // One column batch, one vault call (two store round trips at most).
+      return (values, batch) =>
+        vault.tokenizeColumn(
+          domain,
+          (batch.values[subjectIndex] ?? []).map((v, row) => scalar(v, subjectType, row)),
+          values.map((v, row) => scalar(v, type, row)),
+        )
+    }
   }
 }
 
@@ -503,7 +543,8 @@ export async function compileProtectPlan(
       const at = sample.columns.findIndex((c) => c.name === column.name)
       if (at < 0) continue
       try {
-        build(rule, column, undefined, probe)?.(sample.values[at] ?? [], sample)
+        // FPE steps are synchronous; awaiting keeps any other step's outcome observed.
+        await build(rule, column, undefined, probe)?.(sample.values[at] ?? [], sample)
       } catch (e) {
         if (isStrongroomError(e, 'ERR_PROTECT_DOMAIN_TOO_SMALL'))
           issues.push({
@@ -515,6 +556,7 @@ export async function compileProtectPlan(
       }
     }
   }
+  issues.push(...vaultIssues(chosen, options))
   if (issues.length > 0) {
     throw new StrongroomError(
       'ERR_PROTECT_SPEC_INVALID',
@@ -536,7 +578,16 @@ export async function compileProtectPlan(
         hint: 'Pass --key-file FILE or set STRONGROOM_PROTECT_KEY (or export from a lake).',
       },
     )
-  const ctx = ctxFor(master ?? new Uint8Array(32))
+  const usesVault = chosen.some((c) => c.rule.transform === 'vault' && !c.protection.dropped)
+  const vault =
+    usesVault && master !== undefined && options.vault !== undefined
+      ? new TokenVault(master, options.vault)
+      : undefined
+  const ctx: BuildContext = {
+    ...ctxFor(master ?? new Uint8Array(32)),
+    vault,
+    defaultSubject: options.subjectColumn,
+  }
   const steps: Step[] = []
   const output: ColumnSchema[] = []
   chosen.forEach(({ column, rule, protection }, inputIndex) => {
@@ -544,7 +595,51 @@ export async function compileProtectPlan(
     steps.push({ inputIndex, fn: build(rule, column, protection.entityType, ctx) })
     output.push(outputColumn(rule, column))
   })
-  return { input: schema, output, columns: chosen.map((c) => c.protection), steps }
+  return {
+    input: schema,
+    output,
+    columns: chosen.map((c) => c.protection),
+    steps,
+    ...(vault === undefined ? {} : { dispose: () => vault.close() }),
+  }
+}
+
+/**
+ * Problems of `vault` rules: the vault lives in a lake's catalog, so a plan without one (a
+ * standalone `protect FILE`) cannot use it; and each rule needs a subject column, its own
+ * `subject` or the dataset's subject column, present in the input.
+ */
+function vaultIssues(
+  chosen: readonly { rule: ColumnRule; path: string }[],
+  options: CompileOptions,
+): ErrorIssue[] {
+  const issues: ErrorIssue[] = []
+  const known = new Set(options.schema.map((c) => c.name))
+  for (const { rule, path } of chosen) {
+    if (rule.transform !== 'vault') continue
+    if (options.vault === undefined)
+      issues.push({
+        code: 'ERR_PROTECT_SPEC_INVALID',
+        path: `${path}.transform`,
+        message:
+          'the vault transform needs a lake (its token vault is in the catalog): use ingest --protect or read --protect',
+      })
+    const subject = rule.subject ?? options.subjectColumn ?? undefined
+    if (subject === undefined)
+      issues.push({
+        code: 'ERR_PROTECT_SPEC_INVALID',
+        path: `${path}.subject`,
+        message:
+          'the vault transform needs a subject column: set subject, or declare the dataset subject column',
+      })
+    else if (rule.subject === undefined && !known.has(subject))
+      issues.push({
+        code: 'ERR_PROTECT_SPEC_INVALID',
+        path: `${path}.subject`,
+        message: `the dataset subject column ${subject} is not in the input; set subject`,
+      })
+  }
+  return issues
 }
 
 /**
@@ -557,6 +652,56 @@ export async function compileProtectPlan(
  *   column's transform cannot handle.
  */
 export function protectBatch(batch: RecordBatch, plan: ProtectPlan, firstRow = 0): RecordBatch {
+  checkBatch(batch, plan)
+  const values = plan.steps.map((step) => {
+    const column = batch.values[step.inputIndex] ?? []
+    if (step.fn === undefined) return column
+    let out: CellValue[] | Promise<CellValue[]>
+    try {
+      out = step.fn(column, batch)
+    } catch (e) {
+      throw located(e, plan, step, firstRow)
+    }
+    if (out instanceof Promise) {
+      // Never left dangling: the vault call's outcome is observed, then the caller told.
+      out.catch(() => undefined)
+      throw new StrongroomError(
+        'ERR_INTERNAL',
+        'The plan has a vault transform: apply it with protectBatchAsync',
+      )
+    }
+    return out
+  })
+  return { columns: plan.output, values, rowCount: batch.rowCount }
+}
+
+/**
+ * {@link protectBatch} for plans with asynchronous steps (the `vault` transform, which
+ * calls the token vault's store once per column batch). Columns are transformed in order.
+ */
+export async function protectBatchAsync(
+  batch: RecordBatch,
+  plan: ProtectPlan,
+  firstRow = 0,
+): Promise<RecordBatch> {
+  checkBatch(batch, plan)
+  const values: (readonly CellValue[])[] = []
+  for (const step of plan.steps) {
+    const column = batch.values[step.inputIndex] ?? []
+    if (step.fn === undefined) {
+      values.push(column)
+      continue
+    }
+    try {
+      values.push(await step.fn(column, batch))
+    } catch (e) {
+      throw located(e, plan, step, firstRow)
+    }
+  }
+  return { columns: plan.output, values, rowCount: batch.rowCount }
+}
+
+function checkBatch(batch: RecordBatch, plan: ProtectPlan): void {
   if (
     batch.columns.length !== plan.input.length ||
     batch.columns.some((c, i) => c.name !== plan.input[i]!.name)
@@ -566,27 +711,22 @@ export function protectBatch(batch: RecordBatch, plan: ProtectPlan, firstRow = 0
       'The batch does not match the protection plan',
     )
   }
-  const values = plan.steps.map((step) => {
-    const column = batch.values[step.inputIndex] ?? []
-    if (step.fn === undefined) return column
-    try {
-      return step.fn(column, batch)
-    } catch (e) {
-      if (!isStrongroomError(e)) throw e
-      const name = plan.input[step.inputIndex]!.name
-      const local = e.details['row']
-      const row = typeof local === 'number' ? firstRow + local : undefined
-      throw new StrongroomError(
-        e.code,
-        `${e.message.replace(/\s*\(row \d+\)/g, '')} (column ${name}${row === undefined ? '' : `, row ${row}`})`,
-        {
-          details: { ...e.details, column: name, ...(row === undefined ? {} : { row }) },
-          ...(e.hint === undefined ? {} : { hint: e.hint }),
-        },
-      )
-    }
-  })
-  return { columns: plan.output, values, rowCount: batch.rowCount }
+}
+
+/** A step's error with the column name and the absolute row added. */
+function located(e: unknown, plan: ProtectPlan, step: Step, firstRow: number): unknown {
+  if (!isStrongroomError(e)) return e
+  const name = plan.input[step.inputIndex]!.name
+  const local = e.details['row']
+  const row = typeof local === 'number' ? firstRow + local : undefined
+  return new StrongroomError(
+    e.code,
+    `${e.message.replace(/\s*\(row \d+\)/g, '')} (column ${name}${row === undefined ? '' : `, row ${row}`})`,
+    {
+      details: { ...e.details, column: name, ...(row === undefined ? {} : { row }) },
+      ...(e.hint === undefined ? {} : { hint: e.hint }),
+    },
+  )
 }
 
 /**
@@ -632,5 +772,7 @@ export function lineageTransformation(transform: ProtectTransform): ColumnTransf
     case 'bucket-date':
     case 'generalize':
       return 'transformed'
+    case 'vault':
+      return 'tokenized'
   }
 }

@@ -31,6 +31,7 @@ export const PROTECT_TRANSFORMS = [
   'bucket-date',
   'generalize',
   'tag',
+  'vault',
 ] as const
 
 /** A transform name. */
@@ -103,6 +104,12 @@ export type ColumnRule =
       readonly onMissing?: 'error' | 'top'
     }
   | { readonly transform: 'tag'; readonly entity?: string }
+  | {
+      readonly transform: 'vault'
+      readonly domain?: string
+      /** The column naming each row's data subject; default: the dataset's subject column. */
+      readonly subject?: string
+    }
 
 /** A validated protection spec. */
 export interface ProtectSpec {
@@ -135,6 +142,7 @@ const OPTIONS: Readonly<Record<ProtectTransform, readonly string[]>> = {
   'bucket-date': ['granularity'],
   generalize: ['hierarchy', 'level', 'onMissing'],
   tag: ['entity'],
+  vault: ['domain', 'subject'],
 }
 
 /** Collects issues while reading one rule. */
@@ -334,6 +342,9 @@ function checkRule(c: Checker, input: unknown, path: string): ColumnRule | undef
         c.add(`${path}.entity`, 'entity must be UPPER_SNAKE, e.g. EMAIL_ADDRESS')
       break
     }
+    case 'vault':
+      c.optString(raw, 'subject', path)
+      break
     case 'keep':
       break
   }
@@ -422,6 +433,8 @@ export function checkSpecAgainstSchema(
     for (const [name, rule] of Object.entries(rules))
       if (rule.transform === 'date-shift' && !known.has(rule.subjectColumn))
         add(`${section}.${name}.subjectColumn`, 'the input has no such column')
+      else if (rule.transform === 'vault' && rule.subject !== undefined && !known.has(rule.subject))
+        add(`${section}.${name}.subject`, 'the input has no such column')
   }
   subjects('columns', parsed.spec.columns)
   subjects('classifications', parsed.spec.classifications)

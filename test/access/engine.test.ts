@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { checkParseEntities, checkParseSchema } from '@cedar-policy/cedar-wasm/nodejs'
 import { describe, expect, it } from 'vitest'
 import type { DatasetInfo, PrincipalInfo } from '../../src/access/index.js'
@@ -80,7 +81,9 @@ describe('schema and default policies', () => {
     const e = engine()
     expect(e.policyIds()).toContain('owner-dataset-access')
     expect(e.policyIds()).toContain('guardrail-export-region')
-    expect(e.policyIds().length).toBe(12)
+    expect(e.policyIds().length).toBe(11)
+    // MFA is a server-mode guardrail, shipped as an example rather than a default.
+    expect(e.policyIds()).not.toContain('guardrail-plaintext-mfa')
   })
 
   it('denies by default: a principal with no role and no ownership gets nothing', () => {
@@ -438,7 +441,18 @@ describe('explain', () => {
       policies: [],
       summary: 'denied by default: no permit policy matched',
     })
-    const ssn = e.explain({
+    // With the example MFA guardrail added, both forbids are named.
+    const withMfa = PolicyEngine.create({
+      policies: [
+        ...DEFAULT_POLICIES,
+        {
+          name: 'guardrails-mfa.cedar',
+          text: readFileSync('docs/examples/policy/guardrails-mfa.cedar', 'utf8'),
+        },
+      ],
+      version: 'with-mfa',
+    })
+    const ssn = withMfa.explain({
       principal: { ...pete, mfa: false },
       action: 'readPlaintext',
       resource: { dataset: customers, column: 'ssn' },

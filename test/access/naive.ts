@@ -87,7 +87,6 @@ export function naiveEvaluate(
   const dsSens = RANK[d.sensitivity ?? 'none']
   const purposes = d.purposes ?? []
   const plaintextLike = action === 'readPlaintext' || action === 'detokenize'
-  if (plaintextLike && !p.mfa) forbids.push('guardrail-plaintext-mfa')
   if (c === null) {
     if (action === 'export' && ctx.destinationRegion !== d.region)
       forbids.push('guardrail-export-region')

@@ -54,8 +54,12 @@ describe('audit trail and lineage, end to end', () => {
       ]),
     )
     await lake.ingest(csv, { dataset: 'hr.people' })
-    for await (const _ of lake.read('hr.people')) void _
-    await lake.readToFile('hr.people', { format: 'csv', out: join(dir, 'export.csv') })
+    for await (const _ of lake.read('hr.people', { purpose: 'analytics' })) void _
+    await lake.readToFile('hr.people', {
+      purpose: 'analytics',
+      format: 'csv',
+      out: join(dir, 'export.csv'),
+    })
     await lake.rotateKeys('hr.people')
   })
   afterAll(async () => {

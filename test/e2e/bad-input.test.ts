@@ -131,7 +131,16 @@ describe('bad input loses nothing', () => {
     await writeFile(path, `id,blob\n1,${big}\n2,small\n`)
     const r = await cli(['ingest', path, '--dataset', 'crm.big', '--lake', lake, '--json'])
     expect(r.code, r.stderr).toBe(0)
-    const out = await cli(['read', 'crm.big', '--format', 'jsonl', '--lake', lake])
+    const out = await cli([
+      'read',
+      'crm.big',
+      '--purpose',
+      'analytics',
+      '--format',
+      'jsonl',
+      '--lake',
+      lake,
+    ])
     const rows = out.stdout
       .trim()
       .split('\n')

@@ -62,6 +62,8 @@ describe('strongroom CLI', () => {
     const read = await cli([
       'read',
       'hr.people',
+      '--purpose',
+      'analytics',
       '--columns',
       'id,note',
       '--format',
@@ -81,7 +83,18 @@ describe('strongroom CLI', () => {
       { id: 3, note: null },
     ])
     const out = join(dir, 'people-out.csv')
-    const toFile = await cli(['read', 'hr.people', '--limit', '2', '--out', out, '--lake', lake])
+    const toFile = await cli([
+      'read',
+      'hr.people',
+      '--purpose',
+      'analytics',
+      '--limit',
+      '2',
+      '--out',
+      out,
+      '--lake',
+      lake,
+    ])
     expect(toFile.code).toBe(0)
     expect((await readFile(out, 'utf8')).split('\n')[0]).toBe('id,name,email,note')
   })

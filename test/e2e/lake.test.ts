@@ -49,7 +49,9 @@ describe('lake: ingest, versions, read, rotate, gc, doctor', () => {
     expect(r.version).toBe(1)
     expect(r.rows).toBe(20_000)
     expect(r.files).toBeGreaterThan(1)
-    const rows = await rowsOf(lake.read('crm.customers', { columns: ['customer_id'] }))
+    const rows = await rowsOf(
+      lake.read('crm.customers', { purpose: 'analytics', columns: ['customer_id'] }),
+    )
     expect(rows).toHaveLength(20_000)
     expect(new Set(rows.map((r) => String(r[0]))).size).toBe(20_000)
   })
@@ -82,10 +84,12 @@ describe('lake: ingest, versions, read, rotate, gc, doctor', () => {
       [2, 40_000],
     ])
     expect(
-      await rowsOf(lake.read('crm.customers', { version: 1, columns: ['customer_id'] })),
+      await rowsOf(
+        lake.read('crm.customers', { purpose: 'analytics', version: 1, columns: ['customer_id'] }),
+      ),
     ).toHaveLength(20_000)
     const limited = await rowsOf(
-      lake.read('crm.customers', { columns: ['city', 'email'], limit: 7 }),
+      lake.read('crm.customers', { purpose: 'analytics', columns: ['city', 'email'], limit: 7 }),
     )
     expect(limited).toHaveLength(7)
     expect(limited[0]).toHaveLength(2)
@@ -112,7 +116,7 @@ describe('lake: ingest, versions, read, rotate, gc, doctor', () => {
     )
     const o = await lake.ingest(small, { dataset: 'crm.small', mode: 'overwrite' })
     expect(o.version).toBe(2)
-    expect(await rowsOf(lake.read('crm.small'))).toEqual([[3n, 'z']])
+    expect(await rowsOf(lake.read('crm.small', { purpose: 'analytics' }))).toEqual([[3n, 'z']])
   })
 
   it('rejects an append with other columns and commits nothing', async () => {
@@ -141,9 +145,9 @@ describe('lake: ingest, versions, read, rotate, gc, doctor', () => {
       [1, 'retired'],
       [2, 'active'],
     ])
-    expect(await rowsOf(lake.read('crm.customers', { columns: ['customer_id'] }))).toHaveLength(
-      40_000,
-    )
+    expect(
+      await rowsOf(lake.read('crm.customers', { purpose: 'analytics', columns: ['customer_id'] })),
+    ).toHaveLength(40_000)
     const status = await lake.keyStatus()
     expect(status.find((s) => s.dataset === 'crm.customers')?.activeKekVersion).toBe(2)
   })
@@ -167,14 +171,19 @@ describe('lake: ingest, versions, read, rotate, gc, doctor', () => {
 
   it('writes CSV, JSONL and Parquet output that round-trips', async () => {
     const out = join(dir, 'out.csv')
-    const r = await lake.readToFile('crm.small', { format: 'csv', out })
+    const r = await lake.readToFile('crm.small', { purpose: 'analytics', format: 'csv', out })
     expect(r.rows).toBe(1)
     expect((await readFile(out, 'utf8')).trim().split('\n')).toEqual(['a,b', '3,z'])
     const jl = join(dir, 'out.jsonl')
-    await lake.readToFile('crm.small', { format: 'jsonl', out: jl })
+    await lake.readToFile('crm.small', { purpose: 'analytics', format: 'jsonl', out: jl })
     expect(JSON.parse((await readFile(jl, 'utf8')).trim())).toEqual({ a: 3, b: 'z' })
     const pq = join(dir, 'out.parquet')
-    await lake.readToFile('crm.customers', { format: 'parquet', out: pq, columns: ['customer_id'] })
+    await lake.readToFile('crm.customers', {
+      purpose: 'analytics',
+      format: 'parquet',
+      out: pq,
+      columns: ['customer_id'],
+    })
     const back = await lake.ingest(pq, { dataset: 'crm.roundtrip' })
     expect(back.rows).toBe(40_000)
   })
@@ -182,11 +191,11 @@ describe('lake: ingest, versions, read, rotate, gc, doctor', () => {
   it('reports unknown datasets, versions and columns with codes', async () => {
     expect(await codeOf(lake.show('crm.nope'))).toBe('ERR_DATASET_NOT_FOUND')
     expect(await codeOf(lake.show('../etc'))).toBe('ERR_DATASET_INVALID_NAME')
-    expect(await codeOf(rowsOf(lake.read('crm.customers', { version: 99 })))).toBe(
-      'ERR_VERSION_NOT_FOUND',
-    )
-    expect(await codeOf(rowsOf(lake.read('crm.customers', { columns: ['nope'] })))).toBe(
-      'ERR_COLUMN_NOT_FOUND',
-    )
+    expect(
+      await codeOf(rowsOf(lake.read('crm.customers', { purpose: 'analytics', version: 99 }))),
+    ).toBe('ERR_VERSION_NOT_FOUND')
+    expect(
+      await codeOf(rowsOf(lake.read('crm.customers', { purpose: 'analytics', columns: ['nope'] }))),
+    ).toBe('ERR_COLUMN_NOT_FOUND')
   })
 })

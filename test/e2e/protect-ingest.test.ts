@@ -67,7 +67,7 @@ describe('ingest --protect', () => {
     expect(result.rows).toBe(3000)
     expect(result.files).toBeGreaterThan(1)
     expect(result.protection.length).toBe(4)
-    const out = await run('read', 'crm.people', '--format', 'jsonl')
+    const out = await run('read', 'crm.people', '--purpose', 'analytics', '--format', 'jsonl')
     expect(out.code, out.stderr).toBe(0)
     const lines = out.stdout
       .trim()

@@ -403,12 +403,19 @@ columns:
       await (await newLake(lake)).close()
       const r = await run('ingest', p('customers.csv'), '--dataset', 'crm.customers')
       expect(r.code, r.stderr).toBe(0)
+      // SSNs are served in clear only to ssn-reader (a default guardrail); the exports below
+      // de-identify them from the clear values.
+      const me = (await run('principal', 'ls', '--json')).stdout
+      const id = (JSON.parse(me) as { id: string }[])[0]?.id ?? ''
+      expect((await run('role', 'grant', id, 'ssn-reader')).code).toBe(0)
     }, 120_000)
 
     it('exports through the plan with the lake key, audited per column', async () => {
       const r = await run(
         'read',
         'crm.customers',
+        '--purpose',
+        'analytics',
         '--protect',
         p('spec.yaml'),
         '--format',
@@ -428,6 +435,8 @@ columns:
       const again = await run(
         'protect',
         'crm.customers',
+        '--purpose',
+        'analytics',
         '--spec',
         p('spec.yaml'),
         '--out',
@@ -490,6 +499,8 @@ classifications:
       const r = await run(
         'read',
         'crm.customers',
+        '--purpose',
+        'analytics',
         '--protect',
         p('classes.yaml'),
         '--format',
@@ -519,6 +530,8 @@ classifications:
       const r = await run(
         'read',
         'crm.customers',
+        '--purpose',
+        'analytics',
         '--protect',
         p('bad.yaml'),
         '--out',

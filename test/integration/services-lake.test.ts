@@ -100,7 +100,8 @@ describe.skipIf(reasons.length > 0)('a lake on PostgreSQL + S3 + PKCS#11', () =>
     expect(r.files).toBeGreaterThan(1)
     await lake.ingest(csv, { dataset: 'crm.customers' })
     let n = 0
-    for await (const b of lake.read('crm.customers', { columns: ['email'] })) n += b.rowCount
+    for await (const b of lake.read('crm.customers', { purpose: 'analytics', columns: ['email'] }))
+      n += b.rowCount
     expect(n).toBe(20_000)
     const [rot] = await lake.rotateKeys()
     expect(rot?.toKekVersion).toBe(2)

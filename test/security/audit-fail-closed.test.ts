@@ -84,14 +84,14 @@ describe('audit fails closed', () => {
     expect(await code(lake.ingest(csv, { dataset: 'hr.people' }))).toBe('ERR_AUDIT_UNAVAILABLE')
     let rows = 0
     const reading = (async () => {
-      for await (const b of lake.read('hr.people')) rows += b.rowCount
+      for await (const b of lake.read('hr.people', { purpose: 'analytics' })) rows += b.rowCount
     })()
     expect(await code(reading)).toBe('ERR_AUDIT_UNAVAILABLE')
     expect(rows).toBe(0)
     const out = join(dir, 'export.csv')
-    expect(await code(lake.readToFile('hr.people', { format: 'csv', out }))).toBe(
-      'ERR_AUDIT_UNAVAILABLE',
-    )
+    expect(
+      await code(lake.readToFile('hr.people', { purpose: 'analytics', format: 'csv', out })),
+    ).toBe('ERR_AUDIT_UNAVAILABLE')
     expect(existsSync(out)).toBe(false)
 
     // Space again: the trail still verifies and only the first ingest was committed.

@@ -63,7 +63,11 @@ describe('crash during ingest (kill -9 at random points)', () => {
         for (const v of versions) expect(v.rows % 40_000).toBe(0)
         expect(current?.rows).toBe(committedRows)
         let n = 0
-        for await (const b of lake.read('crm.c', { columns: ['customer_id'] })) n += b.rowCount
+        for await (const b of lake.read('crm.c', {
+          purpose: 'analytics',
+          columns: ['customer_id'],
+        }))
+          n += b.rowCount
         expect(n).toBe(committedRows)
         expect((await lake.doctor()).ok).toBe(true)
         const g = await lake.gc({ minAgeMs: 0 })

@@ -55,7 +55,16 @@ describe('no plaintext at rest (canary search)', () => {
     await run(['init'])
     await run(['ingest', input, '--dataset', 'hr.people'])
     await run(['ingest', input, '--dataset', 'hr.people', '--mode', 'append'])
-    await run(['read', 'hr.people', '--format', 'parquet', '--out', join(dir, 'export.parquet')])
+    await run([
+      'read',
+      'hr.people',
+      '--purpose',
+      'analytics',
+      '--format',
+      'parquet',
+      '--out',
+      join(dir, 'export.parquet'),
+    ])
     await run(['keys', 'rotate'])
     await run(['doctor'])
     await run(['show', 'hr.people'])
@@ -119,7 +128,7 @@ describe('no plaintext at rest (canary search)', () => {
     const s = await stat(join(dir, 'export.parquet'))
     expect(s.size).toBeGreaterThan(0)
     // Parquet compresses values; search the CSV export instead for the positive control.
-    const r = await runCli(['read', 'hr.people', '--limit', '5'], {
+    const r = await runCli(['read', 'hr.people', '--purpose', 'analytics', '--limit', '5'], {
       TMPDIR: tmp,
       STRONGROOM_LAKE: lake,
     })

@@ -7,7 +7,7 @@ import { newLake, tempDir } from '../e2e/helpers.js'
 
 async function readAll(lake: Strongroom, dataset: string): Promise<number> {
   let n = 0
-  for await (const b of lake.read(dataset)) n += b.rowCount
+  for await (const b of lake.read(dataset, { purpose: 'analytics' })) n += b.rowCount
   return n
 }
 

@@ -5,6 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Command } from 'commander'
 import { parse as parseYaml } from 'yaml'
 import {
   ACTIONS,
@@ -492,7 +493,8 @@ function requestLabel(r: SimulatedRequest): string {
 }
 
 /** Registers `policy validate`, `policy explain` and `policy simulate`. */
-export function registerPolicyCommands(cli: CliContext): void {
+/** Registers `policy …` and returns the group, so the lake's policy commands can join it. */
+export function registerPolicyCommands(cli: CliContext): Command {
   const { program, out, setExit } = cli
   const policy = program
     .command('policy')
@@ -626,4 +628,5 @@ export function registerPolicyCommands(cli: CliContext): void {
           ) + `${rows.length} request(s), ${mismatches} mismatch(es)\n`,
       )
     })
+  return policy
 }

@@ -61,6 +61,7 @@ export function registerProtectCommands(cli: CliContext): void {
       ]),
     )
     .option('--key-file <file>', 'transform key file (else $STRONGROOM_PROTECT_KEY); files only')
+    .option('--purpose <purpose>', 'why a dataset is read (required for a dataset; e.g. training)')
     .option(
       '--sample <n>',
       'rows sampled for classification rules (default 1000)',
@@ -76,6 +77,7 @@ export function registerProtectCommands(cli: CliContext): void {
           inputFormat?: InputFormat
           keyFile?: string
           sample?: number
+          purpose?: string
         },
       ) => {
         if (opts.spec === undefined)
@@ -102,6 +104,7 @@ export function registerProtectCommands(cli: CliContext): void {
             lake.readProtected(source, opts.spec!, {
               format,
               out: target,
+              ...(opts.purpose === undefined ? {} : { purpose: opts.purpose }),
               ...(opts.sample === undefined ? {} : { sample: opts.sample }),
             }),
           )
