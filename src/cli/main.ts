@@ -15,6 +15,7 @@ import { renderLineageDot, renderLineageJson, renderLineageTree } from '../linea
 import type { IngestFormat, IngestMode } from '../lake/ingest.js'
 import type { OutputFormat } from '../lake/read.js'
 import { createStrongroom, initStrongroom, type Strongroom } from '../strongroom.js'
+import { integerOption, listOption } from './options.js'
 import { EXIT } from './exit-codes.js'
 import { formatBytes, processIo, reportError, table, toJson, type Io } from './output.js'
 import { registerAccessCommands } from './commands/access.js'
@@ -37,24 +38,6 @@ interface GlobalOptions {
 
 function lakeRoot(g: GlobalOptions): string {
   return resolve(g.lake ?? process.env['STRONGROOM_LAKE'] ?? '.strongroom')
-}
-
-function positiveInt(name: string) {
-  return (v: string): number => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${name} must be a non-negative integer`)
-    return n
-  }
-}
-
-function columnList(v: string): string[] {
-  const cols = v
-    .split(',')
-    .map((c) => c.trim())
-    .filter((c) => c.length > 0)
-  if (cols.length === 0) throw new InvalidArgumentError('--columns needs at least one column name')
-  return cols
 }
 
 /** Data bytes to stdout: raw when the I/O can take bytes, else decoded (UTF-8 split safely). */
@@ -222,7 +205,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('show')
     .description('show a dataset: schema, versions, files and key versions')
     .argument('<dataset>', 'namespace.name')
-    .option('--version <n>', 'a version other than the current one', positiveInt('--version'))
+    .option('--version <n>', 'a version other than the current one', integerOption('--version'))
     .action(async (dataset: string, opts: { version?: number }) => {
       const [d, m, f] = await withLake(
         async (lake) =>
@@ -333,9 +316,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         '--purpose <purpose>',
         'why the data is read: training, analytics, support, … (required)',
       )
-      .option('--version <n>', 'version (default: current)', positiveInt('--version'))
-      .option('--columns <a,b>', 'columns to read, in order', columnList)
-      .option('--limit <n>', 'at most N rows', positiveInt('--limit'))
+      .option('--version <n>', 'version (default: current)', integerOption('--version'))
+      .option('--columns <a,b>', 'columns to read, in order', listOption('--columns'))
+      .option('--limit <n>', 'at most N rows', integerOption('--limit'))
       .addOption(
         new Option('--format <format>', 'output format')
           .choices(['csv', 'jsonl', 'parquet'])
@@ -430,7 +413,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option(
       '--min-age <seconds>',
       'only objects older than this (default 3600)',
-      positiveInt('--min-age'),
+      integerOption('--min-age'),
     )
     .option('--dry-run', 'report only')
     .action(async (opts: { minAge?: number; dryRun?: boolean }) => {
@@ -616,8 +599,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   audit
     .command('verify')
     .description('verify the hash chain, checkpoints and signatures; exits 6 on any problem')
-    .option('--from <seq>', 'first event', positiveInt('--from'))
-    .option('--to <seq>', 'last event', positiveInt('--to'))
+    .option('--from <seq>', 'first event', integerOption('--from'))
+    .option('--to <seq>', 'last event', integerOption('--to'))
     .action(async (opts: { from?: number; to?: number }) => {
       const r = await withLake((lake) => lake.auditVerify(opts))
       out(r, () =>
@@ -635,7 +618,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   audit
     .command('tail')
     .description('the most recent audit events')
-    .option('-n, --lines <n>', 'how many (default 20)', positiveInt('--lines'))
+    .option('-n, --lines <n>', 'how many (default 20)', integerOption('--lines'))
     .action(async (opts: { lines?: number }) => {
       const rs = await withLake((lake) => lake.auditQuery({ limit: opts.lines ?? 20 }))
       out(rs, () => rs.map(eventLine).join(''))
@@ -648,7 +631,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--action <action>', 'e.g. dataset.read')
     .option('--since <time>', 'ISO 8601 time', isoTime('--since'))
     .option('--until <time>', 'ISO 8601 time', isoTime('--until'))
-    .option('--limit <n>', 'at most N (newest)', positiveInt('--limit'))
+    .option('--limit <n>', 'at most N (newest)', integerOption('--limit'))
     .action(
       async (opts: {
         principal?: string
@@ -667,8 +650,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('export events, checkpoints and the public key as JSONL for offline verification')
     .addOption(new Option('--format <format>', 'export format').choices(['jsonl']).default('jsonl'))
     .option('--out <file>', 'output file (default: stdout)', '-')
-    .option('--from <seq>', 'first event', positiveInt('--from'))
-    .option('--to <seq>', 'last event', positiveInt('--to'))
+    .option('--from <seq>', 'first event', integerOption('--from'))
+    .option('--to <seq>', 'last event', integerOption('--to'))
     .action(async (opts: { out: string; from?: number; to?: number }) => {
       const range = {
         ...(opts.from === undefined ? {} : { from: opts.from }),

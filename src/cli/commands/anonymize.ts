@@ -16,6 +16,7 @@ import {
 } from '../../protect/anonymize/index.js'
 import { readTable, writeTable } from '../../protect/anonymize/table-io.js'
 import { table } from '../output.js'
+import { listOption, positiveNumberOption } from '../options.js'
 import type { CliContext } from './context.js'
 
 /** `4%`, `0.04` → 0.04. */
@@ -26,21 +27,6 @@ export function parseShare(v: string): number {
   if (!(share >= 0 && share <= 1))
     throw new InvalidArgumentError('must be a share: 0..1 or 0%..100%')
   return share
-}
-
-function positive(name: string) {
-  return (v: string): number => {
-    const n = Number(v)
-    if (!(n > 0)) throw new InvalidArgumentError(`${name} must be a positive number`)
-    return n
-  }
-}
-
-function list(v: string): string[] {
-  return v
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`
@@ -78,12 +64,12 @@ export function registerAnonymizeCommands(cli: CliContext): void {
       'k-anonymize a file over quasi-identifiers with generalization hierarchies (ARX-compatible)',
     )
     .argument('<file>', 'a CSV (delimiter detected, ; included), JSONL or Parquet file')
-    .requiredOption('--k <k>', 'smallest class size (>= 2)', positive('--k'))
+    .requiredOption('--k <k>', 'smallest class size (>= 2)', positiveNumberOption('--k'))
     .requiredOption(
       '--hierarchies <dir>',
       'folder of hierarchy files: <column>.csv or ARX <dataset>_hierarchy_<column>.csv',
     )
-    .option('--qi <columns>', 'quasi-identifiers (default: every column with a hierarchy)', list)
+    .option('--qi <columns>', 'quasi-identifiers (default: every column with a hierarchy)', listOption('--qi'))
     .option('--max-suppression <share>', 'largest share of rows suppressed, e.g. 4%', parseShare)
     .addOption(
       new Option('--method <method>', 'optimal full-domain search or Mondrian local recoding')
@@ -91,7 +77,7 @@ export function registerAnonymizeCommands(cli: CliContext): void {
         .default('optimal'),
     )
     .option('--sensitive <column>', 'sensitive column for l-diversity / t-closeness')
-    .option('--l <l>', 'l-diversity', positive('--l'))
+    .option('--l <l>', 'l-diversity', positiveNumberOption('--l'))
     .addOption(
       new Option('--l-variant <variant>', 'which l-diversity').choices([
         'distinct',
@@ -99,7 +85,7 @@ export function registerAnonymizeCommands(cli: CliContext): void {
         'recursive',
       ]),
     )
-    .option('--c <c>', 'c of recursive (c,l)-diversity', positive('--c'))
+    .option('--c <c>', 'c of recursive (c,l)-diversity', positiveNumberOption('--c'))
     .option('--t <t>', 't-closeness', parseShare)
     .option('--out <file>', 'write the release here (CSV with the input delimiter, or .jsonl)')
     .addOption(

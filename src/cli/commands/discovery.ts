@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { InvalidArgumentError, Option } from 'commander'
+import { Option } from 'commander'
 import { parse as parseYaml } from 'yaml'
 import { isDatasetName } from '../../core/names.js'
 import type { ColumnFinding } from '../../discovery/classify-columns.js'
@@ -15,22 +15,8 @@ import type { DocumentReport } from '../../discovery/scan-document.js'
 import type { ScanReport } from '../../lake/scan.js'
 import { scanFile } from '../../strongroom.js'
 import { table } from '../output.js'
+import { integerOption, unitIntervalOption } from '../options.js'
 import type { CliContext } from './context.js'
-
-function nonNegativeInt(name: string) {
-  return (v: string): number => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${name} must be a non-negative integer`)
-    return n
-  }
-}
-
-function unitInterval(v: string): number {
-  const n = Number(v)
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('must be a number from 0 to 1')
-  return n
-}
 
 /**
  * Loads a standalone discovery configuration: a YAML file holding the `discovery:` section
@@ -155,12 +141,12 @@ export function registerDiscoveryCommands(cli: CliContext): void {
         'input format (default: from the extension; .txt, .log and .md are text documents)',
       ).choices(['csv', 'jsonl', 'parquet', 'text']),
     )
-    .option('--sample <n>', 'rows to sample (default 1000)', nonNegativeInt('--sample'))
+    .option('--sample <n>', 'rows to sample (default 1000)', integerOption('--sample'))
     .option(
       '--config <file>',
       "discovery settings for a file scan (YAML: strongroom.yaml's discovery section)",
     )
-    .option('--min-confidence <x>', 'report spans at least this confident (0..1)', unitInterval)
+    .option('--min-confidence <x>', 'report spans at least this confident (0..1)', unitIntervalOption)
     .option(
       '--reveal',
       'show up to five matched values per finding (audited for datasets; never stored)',

@@ -3,7 +3,7 @@
  * lake; a dataset is exported from the lake, audited) and `protect keygen --out FILE`.
  */
 import { existsSync } from 'node:fs'
-import { InvalidArgumentError, Option } from 'commander'
+import { Option } from 'commander'
 import type { ColumnProtection } from '../../protect/plan.js'
 import { isDatasetName } from '../../core/names.js'
 import { StrongroomError } from '../../errors.js'
@@ -11,16 +11,8 @@ import type { InputFormat, OutputFormat } from '../../formats/engine.js'
 import { protectFile, outputFormatOf } from '../../protect/protect-file.js'
 import { writeNewKeyFile } from '../../protect/transform-keys.js'
 import { formatBytes, table } from '../output.js'
+import { integerOption } from '../options.js'
 import type { CliContext } from './context.js'
-
-function positiveInt(name: string) {
-  return (v: string): number => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < 1)
-      throw new InvalidArgumentError(`${name} must be a positive integer`)
-    return n
-  }
-}
 
 /** The per-column summary table: what each column became, and which rule decided. */
 export function formatProtection(columns: readonly ColumnProtection[]): string {
@@ -65,7 +57,7 @@ export function registerProtectCommands(cli: CliContext): void {
     .option(
       '--sample <n>',
       'rows sampled for classification rules (default 1000)',
-      positiveInt('--sample'),
+      integerOption('--sample', 1),
     )
     .action(
       async (
