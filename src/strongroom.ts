@@ -59,9 +59,12 @@ import {
   type PolicyDiff,
   type PolicyVersionSummary,
 } from './lake/policies.js'
+import type { Explanation } from './access/engine.js'
 import {
   accessReview,
   accessUnused,
+  explainAccess,
+  type ExplainRequest,
   type AccessReview,
   type UnusedAccess,
 } from './lake/access-review.js'
@@ -743,6 +746,19 @@ export class Strongroom {
       ctx,
       { action: 'access.review', resources: [datasetResource(dataset)] },
       () => accessReview(ctx, dataset, options),
+    )
+  }
+
+  /**
+   * Explains the decision the policies in force would make for another principal (decisions
+   * and deciding policies only, never data); needs `managePolicy` on the lake.
+   */
+  explainAccess(request: ExplainRequest): Promise<Explanation> {
+    const ctx = this.#ctx
+    return auditedLookup(
+      ctx,
+      { action: 'policy.explain', resources: [datasetResource(request.dataset)] },
+      () => explainAccess(ctx, request),
     )
   }
 

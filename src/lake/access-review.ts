@@ -4,16 +4,18 @@
  * (role grants no allowed request used in N days, from the audit trail, as IAM Access
  * Analyzer reports unused access). Both are administration and return decisions, never data.
  */
-import type { ColumnAccess, PolicyEngine } from '../access/engine.js'
+import type { ColumnAccess, Explanation, PolicyEngine } from '../access/engine.js'
 import { ACTIONS, type ActionName } from '../access/schema.js'
 import type { AuditQuery, AuditRecord } from '../audit/audit-event.js'
 import { StrongroomError } from '../errors.js'
 import {
   authorizeDataset,
   authorizeLake,
+  datasetInfo,
   engineForVersion,
   principalInfoOf,
 } from './access-control.js'
+import { requireDataset } from './datasets.js'
 import type { LakeContext } from './context.js'
 import { checkPurpose } from './read-access.js'
 
@@ -157,4 +159,52 @@ export async function accessUnused(
     }
   }
   return { days, since, grants, inactivePrincipals: inactive }
+}
+
+/** A decision to explain for another principal (`policy explain --as` on the lake). */
+export interface ExplainRequest {
+  readonly as: string
+  readonly action: string
+  readonly dataset: string
+  readonly column?: string
+  readonly purpose?: string
+  readonly destinationRegion?: string
+}
+
+/**
+ * Explains the decision the lake's policies in force would make for another principal over
+ * the catalog's own principals and datasets: the decision and the deciding policies, never
+ * data. Needs `managePolicy` on the lake (it shows what others may do).
+ */
+export async function explainAccess(
+  ctx: LakeContext,
+  request: ExplainRequest,
+): Promise<Explanation> {
+  await authorizeLake(ctx, 'managePolicy')
+  const record = await ctx.catalog.getPrincipal(request.as).catch(() => undefined)
+  if (record === undefined) {
+    throw new StrongroomError(
+      'ERR_AUTHZ_UNKNOWN_PRINCIPAL',
+      `No principal ${request.as.slice(0, 128)}`,
+      {
+        hint: 'list principals with `strongroom principal ls`',
+      },
+    )
+  }
+  const ds = await requireDataset(ctx, request.dataset)
+  const v = await ctx.catalog.getVersion(ds.id)
+  const info = await datasetInfo(ctx, ds, v?.schema ?? { columns: [] })
+  const engine = await ctx.access.engine()
+  return engine.explain({
+    principal: principalInfoOf(record),
+    action: request.action,
+    resource:
+      request.column === undefined ? { dataset: info } : { dataset: info, column: request.column },
+    context: {
+      ...(request.purpose === undefined ? {} : { purpose: request.purpose }),
+      ...(request.destinationRegion === undefined
+        ? {}
+        : { destinationRegion: request.destinationRegion }),
+    },
+  })
 }

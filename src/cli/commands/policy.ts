@@ -16,6 +16,7 @@ import {
   isActionName,
   type ColumnInfo,
   type DatasetInfo,
+  type Explanation,
   type PolicySource,
   type PrincipalInfo,
   type Sensitivity,
@@ -493,6 +494,62 @@ function requestLabel(r: SimulatedRequest): string {
 }
 
 /** Registers `policy validate`, `policy explain` and `policy simulate`. */
+interface ExplainOptions {
+  readonly as: string
+  readonly action: string
+  readonly resource: string
+  readonly purpose?: string
+  readonly destinationRegion?: string
+  readonly policies?: string
+}
+
+function context(opts: ExplainOptions) {
+  return {
+    ...(opts.purpose === undefined ? {} : { purpose: opts.purpose }),
+    ...(opts.destinationRegion === undefined ? {} : { destinationRegion: opts.destinationRegion }),
+  }
+}
+
+/** `policy explain` over an entities file and policy files. */
+async function explainOnFiles(opts: ExplainOptions & { entities: string }): Promise<Explanation> {
+  const entities = await loadEntities(opts.entities)
+  const engine = await buildEngine(opts.policies === undefined ? [] : [opts.policies])
+  const { principal, dataset, ref } = findParties(entities, opts.as, opts.resource)
+  return engine.explain({
+    principal,
+    action: opts.action,
+    resource: ref.column === undefined ? { dataset } : { dataset, column: ref.column },
+    context: context(opts),
+  })
+}
+
+/** `policy explain` over the lake: its principals, datasets and policy version in force. */
+async function explainOnLake(cli: CliContext, opts: ExplainOptions): Promise<Explanation> {
+  if (opts.policies !== undefined) {
+    throw new StrongroomError(
+      'ERR_USAGE_INVALID_ARGUMENT',
+      '--policies applies with --entities; the lake uses its policy version in force',
+      { hint: 'compare candidate files with `strongroom policy diff FILES`' },
+    )
+  }
+  const ref = parseResource(opts.resource)
+  if (ref === undefined) {
+    throw new StrongroomError(
+      'ERR_USAGE_INVALID_ARGUMENT',
+      'a resource is dataset:NS.NAME or column:NS.NAME.COLUMN',
+    )
+  }
+  return cli.withLake((lake) =>
+    lake.explainAccess({
+      as: opts.as,
+      action: opts.action,
+      dataset: ref.dataset,
+      ...(ref.column === undefined ? {} : { column: ref.column }),
+      ...context(opts),
+    }),
+  )
+}
+
 /** Registers `policy …` and returns the group, so the lake's policy commands can join it. */
 export function registerPolicyCommands(cli: CliContext): Command {
   const { program, out, setExit } = cli
@@ -516,17 +573,22 @@ export function registerPolicyCommands(cli: CliContext): Command {
 
   policy
     .command('explain')
-    .description('explain one decision over an entities file: decision and deciding policies')
-    .requiredOption('--entities <file>', 'principals and datasets (YAML or JSON)')
+    .description(
+      "explain one decision (over an entities file, or the lake's principals, datasets and policies in force)",
+    )
+    .option('--entities <file>', 'principals and datasets (YAML or JSON); the lake when omitted')
     .requiredOption('--as <principal>', 'principal id')
     .requiredOption('--action <action>', `one of ${ACTIONS.join(', ')}`)
     .requiredOption('--resource <ref>', 'dataset:NS.NAME or column:NS.NAME.COLUMN')
     .option('--purpose <purpose>', 'the request purpose, e.g. training')
     .option('--destination-region <region>', 'destination region (export)')
-    .option('--policies <path>', 'policy file or folder of *.cedar added to the defaults')
+    .option(
+      '--policies <path>',
+      'policy file or folder of *.cedar added to the defaults (files only)',
+    )
     .action(
       async (opts: {
-        entities: string
+        entities?: string
         as: string
         action: string
         resource: string
@@ -534,9 +596,6 @@ export function registerPolicyCommands(cli: CliContext): Command {
         destinationRegion?: string
         policies?: string
       }) => {
-        const entities = await loadEntities(opts.entities)
-        const engine = await buildEngine(opts.policies === undefined ? [] : [opts.policies])
-        const { principal, dataset, ref } = findParties(entities, opts.as, opts.resource)
         if (opts.action === 'export' && opts.destinationRegion === undefined) {
           throw new StrongroomError(
             'ERR_USAGE_INVALID_ARGUMENT',
@@ -546,17 +605,10 @@ export function registerPolicyCommands(cli: CliContext): Command {
             },
           )
         }
-        const x = engine.explain({
-          principal,
-          action: opts.action,
-          resource: ref.column === undefined ? { dataset } : { dataset, column: ref.column },
-          context: {
-            ...(opts.purpose === undefined ? {} : { purpose: opts.purpose }),
-            ...(opts.destinationRegion === undefined
-              ? {}
-              : { destinationRegion: opts.destinationRegion }),
-          },
-        })
+        const x =
+          opts.entities === undefined
+            ? await explainOnLake(cli, opts)
+            : await explainOnFiles({ ...opts, entities: opts.entities })
         out(
           {
             decision: x.decision,
