@@ -1095,8 +1095,15 @@ export class Strongroom {
   /** The lineage graph around a dataset (or a file path). */
   lineage(name: string, options: LineageGraphOptions = {}): Promise<LineageGraph> {
     const ctx = this.#ctx
-    return auditedLookup(ctx, { action: 'lineage.show', resources: [datasetOrFile(name)] }, () =>
-      lineageGraph(ctx.catalog, name, options),
+    return auditedLookup(
+      ctx,
+      { action: 'lineage.show', resources: [datasetOrFile(name)] },
+      async () => {
+        // A file's lineage can name any dataset, so it is the lake administrator's view.
+        if (isDatasetName(name)) await authorizeDataset(ctx, name, 'list')
+        else await authorizeLake(ctx, 'admin')
+        return lineageGraph(ctx.catalog, name, options)
+      },
     )
   }
 
