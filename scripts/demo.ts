@@ -12,7 +12,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateCustomersCsv } from '../src/formats/synthetic.js'
-import { initStrongroom } from '../src/index.js'
+import { createStrongroom, initStrongroom } from '../src/index.js'
 
 const fmt = (n: number): string => n.toLocaleString('en-US')
 const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`
@@ -82,6 +82,23 @@ async function main(): Promise<void> {
     }))
       sample += b.rowCount
     console.log(`   sample read: ${sample} rows of 2 columns`)
+
+    console.log('   access control: a reader sees protected columns masked')
+    await lake.addPrincipal('rita', { clearance: 'medium', region: 'eu' })
+    await lake.grantRole('rita', 'reader')
+    const asRita = await createStrongroom({ root, passphrase, principal: 'rita' })
+    try {
+      for await (const b of asRita.read('crm.customers', {
+        purpose: 'analytics',
+        columns: ['customer_id', 'email', 'city'],
+        limit: 1,
+      }))
+        console.log(
+          `   rita reads: ${b.columns.map((c, i) => `${c.name}=${String(b.values[i]?.[0])}`).join(', ')}`,
+        )
+    } finally {
+      await asRita.close()
+    }
 
     console.log('6. Rotating the dataset key (data keys re-wrapped, data untouched)')
     const [rot, rotMs] = await timed(() => lake.rotateKeys('crm.customers'))
