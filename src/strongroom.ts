@@ -35,6 +35,7 @@ import { exportAudit, type ExportAuditResult } from './audit/export.js'
 import { loadOrCreateSigningKey, type AuditSigner } from './audit/signing-key.js'
 import { verifyAuditStore, type VerifyResult } from './audit/verify.js'
 import { newId } from './core/ids.js'
+import { checkPrincipalId, checkRoleId } from './catalog/access-rules.js'
 import { isDatasetName } from './core/names.js'
 import { createHttpLineageEmitter, createNoopLineageEmitter } from './lineage/emitter.js'
 import { runEventsFromEdges } from './lineage/openlineage.js'
@@ -637,19 +638,21 @@ export class Strongroom {
    * Adds a principal (authorization attributes only). The first principal of a lake needs no
    * permission and becomes an administrator; after that, `admin` on the lake.
    */
-  addPrincipal(
+  async addPrincipal(
     id: string,
     options: PrincipalOptions = {},
   ): Promise<{ principal: PrincipalRecord; bootstrapped: boolean }> {
     const ctx = this.#ctx
+    checkPrincipalId(id)
     return audited(ctx, { action: 'principal.add', resources: [principalResource(id)] }, () =>
       addPrincipal(ctx, id, options),
     )
   }
 
   /** Changes a principal's clearance, region, MFA flag or attributes. */
-  setPrincipal(id: string, options: PrincipalOptions): Promise<PrincipalRecord> {
+  async setPrincipal(id: string, options: PrincipalOptions): Promise<PrincipalRecord> {
     const ctx = this.#ctx
+    checkPrincipalId(id)
     return audited(ctx, { action: 'principal.set', resources: [principalResource(id)] }, () =>
       setPrincipal(ctx, id, options),
     )
@@ -664,16 +667,19 @@ export class Strongroom {
   }
 
   /** Removes a principal and its role grants; false when there was none. */
-  removePrincipal(id: string): Promise<boolean> {
+  async removePrincipal(id: string): Promise<boolean> {
     const ctx = this.#ctx
+    checkPrincipalId(id)
     return audited(ctx, { action: 'principal.remove', resources: [principalResource(id)] }, () =>
       removePrincipal(ctx, id),
     )
   }
 
   /** Grants a role to a principal; false when it already had it. */
-  grantRole(id: string, role: string): Promise<boolean> {
+  async grantRole(id: string, role: string): Promise<boolean> {
     const ctx = this.#ctx
+    checkPrincipalId(id)
+    checkRoleId(role)
     return audited(
       ctx,
       { action: 'role.grant', resources: [principalResource(id), roleResource(role)] },
@@ -682,8 +688,10 @@ export class Strongroom {
   }
 
   /** Revokes a role; false when the principal did not have it. Takes effect at once. */
-  revokeRole(id: string, role: string): Promise<boolean> {
+  async revokeRole(id: string, role: string): Promise<boolean> {
     const ctx = this.#ctx
+    checkPrincipalId(id)
+    checkRoleId(role)
     return audited(
       ctx,
       { action: 'role.revoke', resources: [principalResource(id), roleResource(role)] },

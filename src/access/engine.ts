@@ -6,6 +6,11 @@
  * the column. Decisions are cached in an LRU keyed by the policy set (version and content),
  * the content of the entities involved, the action, the resource and the context, so a
  * changed role, tag or classification is a new key rather than a stale hit.
+ *
+ * Inside Cedar, a call's price is mostly turning entity attributes into values, so entities
+ * carry only the attributes some policy of the set can name (see {@link referencedNames}),
+ * and a plan builds its user and dataset entities once and a column entity only for a shape
+ * the cache has not answered.
  */
 import { createHash } from 'node:crypto'
 import type { EntityJson } from '@cedar-policy/cedar-wasm/nodejs'
@@ -16,7 +21,14 @@ import {
 } from '@cedar-policy/cedar-wasm/nodejs'
 import { StrongroomError } from '../errors.js'
 import type { ColumnFacts, Uid } from './entities.js'
-import { columnEntity, columnFacts, datasetEntity, lakeEntity, userEntity } from './entities.js'
+import {
+  columnEntity,
+  columnFacts,
+  columnUid,
+  datasetEntity,
+  lakeEntity,
+  userEntity,
+} from './entities.js'
 import { Lru } from './lru.js'
 import type { ColumnInfo, DatasetInfo, PrincipalInfo } from './model.js'
 import type { LoadedPolicy, PolicySource } from './policy-set.js'
@@ -152,6 +164,50 @@ interface Party {
 
 const SEP = '\u0001'
 const LAKE: Party = { entity: lakeEntity(), key: 'lake' }
+const ACTION_UIDS: ReadonlyMap<string, Uid> = new Map()
+
+/** The action's uid, one frozen object per action (the request holds it by reference). */
+function actionUid(action: ActionName): Uid {
+  let uid = ACTION_UIDS.get(action)
+  if (uid === undefined) {
+    uid = Object.freeze({ type: 'Action', id: action })
+    ;(ACTION_UIDS as Map<string, Uid>).set(action, uid)
+  }
+  return uid
+}
+
+/**
+ * Every name a policy text could use to reach an entity attribute: `.name`, `has name`,
+ * `["name"]` and `has "name"` all spell the name as a word of the text. Null when a string
+ * holds a character escape (`"t\u{61}gs"`), which could spell a name no word shows: then
+ * nothing is left out. Annotations and comments only add words, which keeps more attributes, never fewer.
+ */
+export function referencedNames(texts: readonly string[]): ReadonlySet<string> | null {
+  const names = new Set<string>()
+  for (const t of texts) {
+    // Cedar strings spell characters with `\x41` and `\u{41}`; other escapes (`\"`, `\n`)
+    // cannot form a letter.
+    if (/\\[uUxX]/.test(t)) return null
+    for (const m of t.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) names.add(m[0])
+  }
+  return names
+}
+
+/**
+ * The entity with only the attributes the policies can name. Cedar reads an attribute only
+ * through its name (`==` and `in` on entities compare uids and parents), so an attribute no
+ * policy names cannot change a decision; leaving it out only saves its conversion.
+ */
+function pruned(entity: EntityJson, names: ReadonlySet<string> | null): EntityJson {
+  if (names === null) return entity
+  const attrs: Record<string, unknown> = {}
+  let dropped = false
+  for (const [k, v] of Object.entries(entity.attrs)) {
+    if (names.has(k)) attrs[k] = v
+    else dropped = true
+  }
+  return dropped ? { ...entity, attrs: attrs as EntityJson['attrs'] } : entity
+}
 
 /**
  * A validated, versioned Cedar policy set and the decisions over it.
@@ -169,6 +225,8 @@ export class PolicyEngine {
   readonly #namesColumns: boolean
   readonly #setId: string
   readonly #schemaId: string | undefined
+  /** Attribute names the policies can reach; null keeps every attribute. */
+  readonly #names: ReadonlySet<string> | null
   readonly #cache: Lru<string, AuthorizationResult>
   #evaluations = 0
   #cacheHits = 0
@@ -179,6 +237,7 @@ export class PolicyEngine {
     namesColumns: boolean,
     setId: string,
     schemaId: string | undefined,
+    names: ReadonlySet<string> | null,
     cacheSize: number,
   ) {
     this.version = version
@@ -186,6 +245,7 @@ export class PolicyEngine {
     this.#namesColumns = namesColumns
     this.#setId = setId
     this.#schemaId = schemaId
+    this.#names = names
     this.#cache = new Lru(cacheSize)
   }
 
@@ -222,12 +282,15 @@ export class PolicyEngine {
         )
       }
     }
+    const validate = options.validateEntities === true
     return new PolicyEngine(
       options.version,
       loaded.policies,
       loaded.namesColumns,
       setId,
-      options.validateEntities === true ? schemaId : undefined,
+      validate ? schemaId : undefined,
+      // Schema validation wants every declared attribute, so nothing is left out then.
+      validate ? null : referencedNames(Object.values(staticPolicies)),
       options.cacheSize ?? 10_000,
     )
   }
@@ -262,8 +325,8 @@ export class PolicyEngine {
     const action = checkAction(request.action)
     const { dataset, column } = request.resource
     const context = contextFor(action, request.context)
-    const user = party(userEntity(request.principal))
-    const ds = party(datasetEntity(dataset))
+    const user = this.#party(userEntity(request.principal))
+    const ds = this.#party(datasetEntity(dataset))
     if (column === undefined) return this.#decide(user, ds, action, null, context)
     if (!COLUMN_ACTIONS.has(action)) {
       throw new StrongroomError(
@@ -294,7 +357,7 @@ export class PolicyEngine {
       )
     }
     const context = contextFor(action, request.context)
-    return this.#decide(party(userEntity(request.principal)), LAKE, action, null, context)
+    return this.#decide(this.#party(userEntity(request.principal)), LAKE, action, null, context)
   }
 
   /** Like {@link authorize}, but throws `ERR_AUTHZ_DENIED` on deny. */
@@ -325,8 +388,8 @@ export class PolicyEngine {
     const context = contextFor('read', { purpose: request.purpose ?? '' })
     const names = request.columns ?? dataset.columns.map((c) => c.name)
     const infos = names.map((n) => findColumn(dataset, n))
-    const user = party(userEntity(principal))
-    const ds = party(datasetEntity(dataset))
+    const user = this.#party(userEntity(principal))
+    const ds = this.#party(datasetEntity(dataset))
     const whole = this.#decide(user, ds, 'read', null, context)
     if (whole.decision === 'deny') {
       return {
@@ -402,12 +465,25 @@ export class PolicyEngine {
 
   #columnTarget(dataset: DatasetInfo, info: ColumnInfo): ColumnTarget {
     const facts = columnFacts(dataset, info)
-    const entity = columnEntity(dataset, info, facts)
     const sig = JSON.stringify([facts.tags, facts.classification, facts.sensitivity, facts.pii])
     // Without policies that name columns, a decision depends on the attributes only, so
     // equal columns share a cache key (and thus one evaluation).
-    const key = this.#namesColumns ? `${(entity.uid as Uid).id}${SEP}${sig}` : sig
-    return { entity, key, facts }
+    const key = this.#namesColumns ? `${columnUid(dataset.id, info.name).id}${SEP}${sig}` : sig
+    // Built on the first cache miss only: a warm plan never builds column entities.
+    let entity: EntityJson | undefined
+    const names = this.#names
+    return {
+      key,
+      facts,
+      entity: () => (entity ??= pruned(columnEntity(dataset, info, facts), names)),
+    }
+  }
+
+  /** The entity as Cedar gets it, and its content key (the entity's own JSON text). */
+  #party(entity: EntityJson): Party {
+    // The text is the key itself rather than a hash of it: exact, and cheaper than hashing
+    // for the few hundred bytes of a user or dataset.
+    return { entity: pruned(entity, this.#names), key: JSON.stringify(entity) }
   }
 
   #rowFilter(
@@ -433,7 +509,12 @@ export class PolicyEngine {
       }
       filters.push(f)
     }
-    return compileRowFilters(filters, { columns, principal: request.principal })
+    const kinds = new Map(
+      request.dataset.columns.flatMap((c) =>
+        c.kind === undefined ? [] : ([[c.name, c.kind]] as const),
+      ),
+    )
+    return compileRowFilters(filters, { columns, principal: request.principal, kinds })
   }
 
   #decide(
@@ -457,12 +538,13 @@ export class PolicyEngine {
       return hit
     }
     this.#evaluations++
-    const resource = column === null ? ds.entity.uid : column.entity.uid
+    const target = column?.entity()
+    const resource = target === undefined ? ds.entity.uid : target.uid
     const entities =
-      column === null ? [user.entity, ds.entity] : [user.entity, ds.entity, column.entity]
+      target === undefined ? [user.entity, ds.entity] : [user.entity, ds.entity, target]
     const answer = statefulIsAuthorized({
       principal: user.entity.uid,
-      action: { type: 'Action', id: action },
+      action: actionUid(action),
       resource,
       context: context.value,
       preparsedPolicySetId: this.#setId,
@@ -507,7 +589,8 @@ export class PolicyEngine {
 }
 
 interface ColumnTarget {
-  readonly entity: EntityJson
+  /** The column entity, built when first needed. */
+  readonly entity: () => EntityJson
   readonly key: string
   readonly facts: ColumnFacts
 }
@@ -515,10 +598,6 @@ interface ColumnTarget {
 interface Context {
   readonly value: Record<string, string>
   readonly key: string
-}
-
-function party(entity: EntityJson): Party {
-  return { entity, key: digest(entity) }
 }
 
 function checkAction(action: string): ActionName {

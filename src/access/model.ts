@@ -47,6 +47,8 @@ export interface ColumnInfo {
   readonly sensitivity?: Sensitivity
   /** Explicit personal-data flag; a `pii` tag (not `pii=false`) sets it too. */
   readonly pii?: boolean
+  /** What the column holds, for row filters (a value of another kind matches no row). */
+  readonly kind?: 'string' | 'number' | 'boolean' | 'other'
 }
 
 /** A dataset with its columns: the resource side of a request. */

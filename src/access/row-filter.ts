@@ -272,7 +272,8 @@ export function principalAttribute(p: PrincipalInfo, attribute: string): Scalar 
     case 'id':
       return p.id
     case 'region':
-      return p.region
+      // No region declared is a missing attribute (NULL), which matches no row.
+      return p.region === '' ? null : p.region
     case 'mfa':
       return p.mfa
     case 'clearance':
@@ -291,8 +292,33 @@ function cell(row: Readonly<Record<string, unknown>>, column: string): unknown {
   return Object.prototype.hasOwnProperty.call(row, column) ? row[column] : undefined
 }
 
+/**
+ * What a column holds, as far as comparisons go. With kinds known, a comparison between a
+ * value and a column of another kind (a number attribute against a text column) matches no
+ * row, in SQL and in JS alike, instead of failing on a cast inside the engine.
+ */
+export type FilterColumnKind = 'string' | 'number' | 'boolean' | 'other'
+
+/** The comparison kind of a value; null and undefined have none. */
+function kindOf(v: unknown): FilterColumnKind | undefined {
+  if (v === null || v === undefined) return undefined
+  if (typeof v === 'string') return 'string'
+  if (typeof v === 'number' || typeof v === 'bigint') return 'number'
+  if (typeof v === 'boolean') return 'boolean'
+  return 'other'
+}
+
+/** Cell equality as SQL's `=` decides it: NULL never equal, numbers by value (5n = 5). */
 function equal(a: unknown, b: Scalar): boolean {
-  return a !== null && a !== undefined && b !== null && a === b
+  if (a === null || a === undefined || b === null) return false
+  if (typeof b === 'number' && (typeof a === 'bigint' || typeof a === 'number'))
+    return Number(a) === b
+  return a === b
+}
+
+/** True when `v` may be compared with a column of `kind` (unknown kind: anything may). */
+function comparable(kind: FilterColumnKind | undefined, v: Scalar): boolean {
+  return kind === undefined || v === null || (kind !== 'other' && kindOf(v) === kind)
 }
 
 interface Built {
@@ -301,9 +327,16 @@ interface Built {
   test: (row: Readonly<Record<string, unknown>>) => boolean
 }
 
-function build(e: RowFilterExpr, columns: ReadonlySet<string>, p: PrincipalInfo): Built {
+const NEVER: Built = { sql: 'FALSE', params: [], test: () => false }
+
+function build(
+  e: RowFilterExpr,
+  columns: ReadonlySet<string>,
+  p: PrincipalInfo,
+  kinds: ReadonlyMap<string, FilterColumnKind> | undefined,
+): Built {
   if (e.kind === 'and' || e.kind === 'or') {
-    const parts = e.items.map((i) => build(i, columns, p))
+    const parts = e.items.map((i) => build(i, columns, p, kinds))
     const tests = parts.map((x) => x.test)
     return {
       sql: `(${parts.map((x) => x.sql).join(e.kind === 'and' ? ' AND ' : ' OR ')})`,
@@ -324,10 +357,12 @@ function build(e: RowFilterExpr, columns: ReadonlySet<string>, p: PrincipalInfo)
   const col = `"${e.column}"`
   const value = (o: RowFilterOperand): Scalar =>
     o.kind === 'const' ? o.value : principalAttribute(p, o.attribute)
+  const kind = kinds?.get(e.column)
   switch (e.kind) {
     case 'compare': {
       const v = value(e.operand)
       const name = e.column
+      if (!comparable(kind, v)) return NEVER
       return {
         sql: `${col} ${e.operator === '=' ? '=' : '<>'} ?`,
         params: [v],
@@ -336,13 +371,15 @@ function build(e: RowFilterExpr, columns: ReadonlySet<string>, p: PrincipalInfo)
             ? (r) => equal(cell(r, name), v)
             : (r) => {
                 const c = cell(r, name)
-                return c !== null && c !== undefined && v !== null && c !== v
+                return c !== null && c !== undefined && v !== null && !equal(c, v)
               },
       }
     }
     case 'in': {
-      const vs = e.operands.map(value)
+      // Values of another kind than the column's can match nothing: they are left out.
+      const vs = e.operands.map(value).filter((v) => comparable(kind, v))
       const name = e.column
+      if (vs.length === 0) return NEVER
       return {
         sql: `${col} IN (${vs.map(() => '?').join(', ')})`,
         params: vs,
@@ -385,12 +422,19 @@ function build(e: RowFilterExpr, columns: ReadonlySet<string>, p: PrincipalInfo)
  */
 export function compileRowFilters(
   filters: readonly (RowFilterExpr | null)[],
-  target: { readonly columns: readonly string[]; readonly principal: PrincipalInfo },
+  target: {
+    readonly columns: readonly string[]
+    readonly principal: PrincipalInfo
+    /** What each column holds, when known: comparisons across kinds match nothing. */
+    readonly kinds?: ReadonlyMap<string, FilterColumnKind>
+  },
 ): CompiledRowFilter {
   if (filters.some((f) => f === null)) return { sql: 'TRUE', params: [], matches: () => true }
   if (filters.length === 0) return { sql: 'FALSE', params: [], matches: () => false }
   const columns = new Set(target.columns)
-  const parts = filters.flatMap((f) => (f === null ? [] : [build(f, columns, target.principal)]))
+  const parts = filters.flatMap((f) =>
+    f === null ? [] : [build(f, columns, target.principal, target.kinds)],
+  )
   if (parts.length === 1 && parts[0] !== undefined) {
     const only = parts[0]
     return { sql: only.sql, params: only.params, matches: only.test }

@@ -140,8 +140,9 @@ export function checkPolicyVersionInput(input: PolicyVersionInput): void {
   if (typeof input.comment !== 'string' || input.comment.length > MAX_COMMENT) {
     problems.push({ path: 'comment', message: 'A comment has at most 1,000 characters.' })
   }
-  if (input.basedOn !== null && (!Number.isInteger(input.basedOn) || input.basedOn < 1)) {
-    problems.push({ path: 'basedOn', message: 'basedOn is a version number >= 1, or null.' })
+  // 0 is the shipped defaults, which a rollback may restore.
+  if (input.basedOn !== null && (!Number.isInteger(input.basedOn) || input.basedOn < 0)) {
+    problems.push({ path: 'basedOn', message: 'basedOn is a version number >= 0, or null.' })
   }
   if (problems.length > 0) invalid('policy version', problems)
 }

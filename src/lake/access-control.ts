@@ -16,9 +16,10 @@ import type {
   PolicyVersionRecord,
 } from '../catalog/catalog.js'
 import { formatDatasetName, parseDatasetName } from '../core/names.js'
-import type { DatasetSchema } from '../core/schema.js'
+import type { ColumnType, DatasetSchema } from '../core/schema.js'
 import { isStrongroomError, StrongroomError } from '../errors.js'
 import type { LakeContext } from './context.js'
+import { noteDecision } from './decisions.js'
 
 /** The acting principal and the policy engine in force, both read from the catalog. */
 export interface AccessControl {
@@ -110,6 +111,19 @@ export function createAccessControl(catalog: Catalog, principalId: string): Acce
 
 const LEVEL_TAG = /^(none|low|medium|high)$/
 
+/** How row filters compare each column type (dates and binaries compare with nothing). */
+const KIND: Readonly<Record<ColumnType, 'string' | 'number' | 'boolean' | 'other'>> = {
+  string: 'string',
+  int64: 'number',
+  float64: 'number',
+  decimal: 'other',
+  boolean: 'boolean',
+  date: 'other',
+  timestamp: 'other',
+  binary: 'other',
+  other: 'other',
+}
+
 /** The value of the `key=value` tag with this key, if any. */
 function tagValue(tags: readonly string[], key: string): string | undefined {
   const t = tags.find((x) => x.startsWith(`${key}=`))
@@ -140,6 +154,7 @@ export async function datasetInfo(
     const level = tagValue(own, 'sensitivity')
     return {
       name: col.name,
+      kind: KIND[col.type],
       tags: own,
       classification: classified ? c.entityType : null,
       sensitivity:
@@ -258,6 +273,7 @@ export async function authorizeDataset(
         'allow'
     throw accessDenied(action, name, result.policies, mayList)
   }
+  noteDecision(result.policies)
   return { ds: found.ds, info, principal, engine, result }
 }
 
@@ -287,6 +303,7 @@ export async function authorizeLake(
       },
     )
   }
+  noteDecision(result.policies)
   return result
 }
 
@@ -323,6 +340,7 @@ export async function authorizeWrite(ctx: LakeContext, name: string): Promise<Au
   }
   const result = engine.authorize({ principal, action: 'write', resource: { dataset: info } })
   if (result.decision === 'deny') throw accessDenied('write', info.id, result.policies, true)
+  noteDecision(result.policies)
   return result
 }
 

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import type { AuditAction, AuditResource } from '../audit/audit-event.js'
 import { isStrongroomError } from '../errors.js'
 import type { LakeContext } from './context.js'
+import { collectDecisions } from './decisions.js'
 
 /** What an operation's events describe. */
 export interface AuditedCall {
@@ -76,18 +77,20 @@ export async function audited<T>(
   const requestId = randomUUID()
   await ctx.audit.record({ ...base(ctx, call, requestId), outcome: 'started' })
   let result: T
+  let decided: string[]
   try {
-    result = await fn()
+    ;({ result, policyIds: decided } = await collectDecisions(fn))
   } catch (e) {
     // Best effort: the operation's own error is what the caller must see.
     await ctx.audit.record(failure(ctx, call, requestId, e)).catch(() => undefined)
     throw e
   }
   const s = summarize(result)
+  const policyIds = [...new Set([...(call.policyIds ?? []), ...(s.policyIds ?? []), ...decided])]
   const done: AuditedCall = {
     ...call,
     ...(s.resources === undefined ? {} : { resources: s.resources }),
-    ...(s.policyIds === undefined ? {} : { policyIds: s.policyIds }),
+    policyIds: policyIds.sort(),
   }
   await ctx.audit.record({
     ...base(ctx, done, requestId),
@@ -106,13 +109,17 @@ export async function auditedLookup<T>(
 ): Promise<T> {
   const requestId = randomUUID()
   let result: T
+  let policyIds: string[]
   try {
-    result = await fn()
+    ;({ result, policyIds } = await collectDecisions(fn))
   } catch (e) {
     await ctx.audit.record(failure(ctx, call, requestId, e)).catch(() => undefined)
     throw e
   }
-  await ctx.audit.record({ ...base(ctx, call, requestId), outcome: 'success' })
+  await ctx.audit.record({
+    ...base(ctx, { ...call, policyIds: [...(call.policyIds ?? []), ...policyIds] }, requestId),
+    outcome: 'success',
+  })
   return result
 }
 
