@@ -108,14 +108,16 @@ export function loadPolicySet(
       let rowFilter: RowFilterExpr | null = null
       const rf = annotations['rowFilter']
       if (rf !== undefined) {
+        // Name the policy by its id when it has one, as schema errors do.
+        const at = key === id ? `${source} (${id})` : where
         if (json.json.effect === 'forbid') {
-          issue(where, '@rowFilter is allowed on permit policies only')
+          issue(at, '@rowFilter is allowed on permit policies only')
         } else {
           try {
             rowFilter = parseRowFilter(rf)
           } catch (e) {
             if (!isStrongroomError(e)) throw e
-            issue(where, e.message)
+            issue(at, e.message)
           }
         }
       }
