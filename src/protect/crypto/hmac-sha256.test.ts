@@ -2,7 +2,9 @@ import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
-import { HmacSha256 } from './hmac-sha256.js'
+import { HmacColumn, WASM_MIN_BATCH } from './hmac-column.js'
+import { HmacSha256, hmacPadStates } from './hmac-sha256.js'
+import { HmacSha256Wasm, INPUT_AT, INPUT_SLACK } from './hmac-sha256-wasm.js'
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex')
 const node = (key: Uint8Array, data: Uint8Array | string): string =>
@@ -106,5 +108,142 @@ describe('HmacSha256', () => {
       const s = 'é'.repeat(n >> 1) + 'a'.repeat(n & 1)
       expect(wordsHex(h.updateString(s))).toBe(node(key, Buffer.from(s, 'utf8')))
     }
+  })
+})
+
+describe('HmacColumn (WebAssembly batches)', () => {
+  const macsHex = (words: Int32Array, count: number): string[] =>
+    Array.from({ length: count }, (_, m) => wordsHex(words.subarray(8 * m, 8 * m + 8)))
+
+  it('runs in WebAssembly here, so the tests below check that path', () => {
+    const forced = new HmacColumn(Buffer.alloc(32), { webAssembly: true })
+    forced.macStrings(['a'])
+    expect(forced.lastBatchInWebAssembly).toBe(true)
+    const off = new HmacColumn(Buffer.alloc(32), { webAssembly: false })
+    off.macStrings(Array.from({ length: 1000 }, String))
+    expect(off.lastBatchInWebAssembly).toBe(false)
+    // By default, small batches stay in TypeScript and large ones go to WebAssembly.
+    const auto = new HmacColumn(Buffer.alloc(32))
+    auto.macStrings(Array.from({ length: WASM_MIN_BATCH - 1 }, String))
+    expect(auto.lastBatchInWebAssembly).toBe(false)
+    auto.macStrings(Array.from({ length: WASM_MIN_BATCH }, String))
+    expect(auto.lastBatchInWebAssembly).toBe(true)
+  })
+
+  it.each(RFC4231.filter((v) => /^[\x20-\x7e]*$/.test(v.data.toString('latin1'))))(
+    'RFC 4231 $name, in a batch',
+    ({ key, data, mac }) => {
+      const text = data.toString('latin1')
+      // Four copies fill one SIMD group; a fifth goes through the one-lane code.
+      const words = new HmacColumn(key, { webAssembly: true }).macStrings([
+        text,
+        text,
+        text,
+        text,
+        text,
+      ])
+      for (const got of macsHex(words, 5)) expect(got.slice(0, mac.length)).toBe(mac)
+    },
+  )
+
+  it('equals node HMAC for batches of any Unicode text, both paths (property)', () => {
+    const key = Buffer.from('0123456789abcdef0123456789abcdef')
+    const wasm = new HmacColumn(key, { webAssembly: true })
+    const js = new HmacColumn(key, { webAssembly: false })
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.string({ unit: 'binary', maxLength: 150 }),
+            fc.string({ maxLength: 70 }),
+            fc.constant(''),
+          ),
+          { maxLength: 40 },
+        ),
+        (strings) => {
+          const want = strings.map((s) => node(key, Buffer.from(s, 'utf8')))
+          // Both paths reuse scratch between calls: a batch must not leak into the next.
+          expect(macsHex(wasm.macStrings(strings), strings.length)).toEqual(want)
+          expect(wasm.lastBatchInWebAssembly).toBe(true)
+          expect(macsHex(js.macStrings(strings), strings.length)).toEqual(want)
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('handles every length mix around the block boundaries, in every lane', () => {
+    const key = Buffer.alloc(32, 9)
+    const col = new HmacColumn(key, { webAssembly: true })
+    const lengths = Array.from({ length: 201 }, (_, n) => n)
+    // Consecutive lengths put groups of four astride 55/56, 63/64, 119/120 in each lane
+    // position; the reversed and 3-offset orders move them to the other lanes.
+    for (const order of [lengths, [...lengths].reverse(), [0, 0, 0, ...lengths]]) {
+      const strings = order.map((n) => String.fromCharCode(97 + (n % 26)).repeat(n))
+      const want = strings.map((s) => node(key, s))
+      expect(macsHex(col.macStrings(strings), strings.length)).toEqual(want)
+    }
+  })
+
+  it('keeps value boundaries when joining would pair lone surrogates', () => {
+    const key = Buffer.alloc(32, 3)
+    // 'a\uD800' + '\uDC00b' joined is one valid pair (4 bytes), apart two U+FFFD (3 + 3).
+    const strings = ['a\uD800', '\uDC00b', '\uD83D', '\uDE00', 'é']
+    const want = strings.map((s) => node(key, Buffer.from(s, 'utf8')))
+    expect(
+      macsHex(new HmacColumn(key, { webAssembly: true }).macStrings(strings), strings.length),
+    ).toEqual(want)
+  })
+
+  it('grows its memory for long values and stays correct after', () => {
+    const key = Buffer.alloc(32, 5)
+    const col = new HmacColumn(key, { webAssembly: true })
+    const long = 'x'.repeat(300_000) + 'é'.repeat(100_000)
+    const strings = ['short', long, 'a', 'b', 'c', long.slice(1), '']
+    const want = strings.map((s) => node(key, Buffer.from(s, 'utf8')))
+    expect(macsHex(col.macStrings(strings), strings.length)).toEqual(want)
+    expect(macsHex(col.macStrings(['short']), 1)).toEqual([node(key, 'short')])
+  })
+
+  it('MACs a batch past the WebAssembly size limit value by value, correctly', () => {
+    const key = Buffer.alloc(32, 6)
+    const huge = 'y'.repeat(2 ** 22) + 'z'
+    const strings = ['a', huge, 'b']
+    const want = strings.map((s) => node(key, s))
+    const col = new HmacColumn(key, { webAssembly: true })
+    expect(macsHex(col.macStrings(strings), strings.length)).toEqual(want)
+    expect(col.lastBatchInWebAssembly).toBe(false)
+  })
+})
+
+describe('HmacSha256Wasm', () => {
+  it('leaves no plaintext in its memory after a batch (leaked plaintext)', () => {
+    const key = Buffer.alloc(32, 1)
+    const wasm = HmacSha256Wasm.create(hmacPadStates(key))!
+    // Five values: one SIMD group and one alone; short and multi-block, so both tail areas
+    // and the in-place blocks are used.
+    const values = ['secret-0@example.com', 'secret-1@example.com', 'secret-2@example.com']
+    values.push('secret-3@example.com ' + 'padding '.repeat(12), 'secret-4@example.com')
+    const bytes = values.map((v) => Buffer.from(v))
+    const total = bytes.reduce((n, b) => n + b.length, 0)
+    const offsAt = (INPUT_AT + total + INPUT_SLACK + 3) & ~3
+    const outAt = offsAt + 4 * (values.length + 1)
+    expect(wasm.reserve(outAt + 32 * values.length)).toBe(true)
+    let pos = INPUT_AT
+    bytes.forEach((b, m) => {
+      wasm.words[(offsAt >> 2) + m] = pos
+      wasm.bytes.set(b, pos)
+      pos += b.length
+    })
+    wasm.words[(offsAt >> 2) + values.length] = pos
+    wasm.run(values.length, offsAt, outAt)
+    const macs = Array.from({ length: values.length }, (_, m) =>
+      wordsHex(wasm.words.subarray((outAt >> 2) + 8 * m, (outAt >> 2) + 8 * m + 8)),
+    )
+    expect(macs).toEqual(bytes.map((b) => node(key, b)))
+    const memory = Buffer.from(wasm.bytes.buffer, wasm.bytes.byteOffset, wasm.bytes.byteLength)
+    expect(memory.indexOf('secret')).toBe(-1)
+    expect(memory.indexOf('example')).toBe(-1)
+    expect(memory.indexOf('padding')).toBe(-1)
   })
 })

@@ -8,9 +8,11 @@
  */
 import { createHash } from 'node:crypto'
 
-// FIPS 180-4 §4.2.2: first 32 bits of the fractional parts of the cube roots of the first 64
-// primes.
-const K = new Int32Array([
+/**
+ * FIPS 180-4 §4.2.2: first 32 bits of the fractional parts of the cube roots of the first 64
+ * primes (the SHA-256 round constants).
+ */
+export const SHA256_K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -20,6 +22,7 @@ const K = new Int32Array([
   0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ])
+const K = SHA256_K
 // FIPS 180-4 §5.3.3: the initial hash value.
 const IV = new Int32Array([
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
@@ -240,6 +243,34 @@ function load(w: Int32Array, buf: Uint8Array, at: number): void {
   }
 }
 
+/**
+ * The SHA-256 chaining values after the key's inner pad block (`[0..8)`) and outer pad block
+ * (`[8..16)`): what an HMAC with this key starts from (RFC 2104 §4, precomputed). Key
+ * material: the caller zeroes it when done.
+ */
+export function hmacPadStates(key: Uint8Array): Int32Array {
+  const k = new Uint8Array(64)
+  if (key.byteLength > 64) k.set(createHash('sha256').update(key).digest())
+  else k.set(key)
+  const pad = new Uint8Array(64)
+  const w = new Int32Array(64)
+  const states = new Int32Array(16)
+  const inner = states.subarray(0, 8)
+  const outer = states.subarray(8)
+  for (let i = 0; i < 64; i++) pad[i] = k[i]! ^ 0x36
+  inner.set(IV)
+  load(w, pad, 0)
+  compress(inner, w)
+  for (let i = 0; i < 64; i++) pad[i] = k[i]! ^ 0x5c
+  outer.set(IV)
+  load(w, pad, 0)
+  compress(outer, w)
+  k.fill(0)
+  pad.fill(0)
+  w.fill(0)
+  return states
+}
+
 const encoder = new TextEncoder()
 
 /**
@@ -264,21 +295,10 @@ export class HmacSha256 {
 
   /** @param key - any length; keys longer than 64 bytes are hashed first (RFC 2104). */
   constructor(key: Uint8Array) {
-    const k = new Uint8Array(64)
-    if (key.byteLength > 64) k.set(createHash('sha256').update(key).digest())
-    else k.set(key)
-    const pad = new Uint8Array(64)
-    for (let i = 0; i < 64; i++) pad[i] = k[i]! ^ 0x36
-    this.#inner.set(IV)
-    load(this.#w, pad, 0)
-    compress(this.#inner, this.#w)
-    for (let i = 0; i < 64; i++) pad[i] = k[i]! ^ 0x5c
-    this.#outer.set(IV)
-    load(this.#w, pad, 0)
-    compress(this.#outer, this.#w)
-    k.fill(0)
-    pad.fill(0)
-    this.#w.fill(0)
+    const states = hmacPadStates(key)
+    this.#inner.set(states.subarray(0, 8))
+    this.#outer.set(states.subarray(8))
+    states.fill(0)
   }
 
   /** MACs `data`; the result is in {@link HmacSha256.words}. */

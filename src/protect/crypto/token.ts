@@ -8,7 +8,9 @@
  */
 import { StrongroomError } from '../../errors.js'
 import { deriveTransformKey } from '../keys.js'
+import { HmacColumn } from './hmac-column.js'
 import { HmacSha256 } from './hmac-sha256.js'
+import { symbolFormat, writeSymbols, type SymbolFormat } from './token-symbols.js'
 
 /** How a token's bits are written: lowercase hex, RFC 4648 base32 (lowercase, no padding), or base64url. */
 export type TokenEncoding = 'hex' | 'base32' | 'base64url'
@@ -35,6 +37,12 @@ export interface TokenOptions {
    * spellings (`é` as one or two code points) tokenize alike; default `none` (bytes as given).
    */
   readonly normalize?: 'none' | 'NFC'
+  /**
+   * Where {@link Tokenizer.tokenize} computes HMACs: by default in WebAssembly for batches of
+   * 64 values or more (TypeScript where WebAssembly is unavailable); `true` for every batch,
+   * `false` never. The tokens are the same either way (the tests compare them).
+   */
+  readonly webAssembly?: boolean
 }
 
 /** Smallest accepted token size in bits. */
@@ -42,6 +50,13 @@ export const MIN_TOKEN_BITS = 64
 /** Largest token size in bits: the whole HMAC-SHA-256 output. */
 export const MAX_TOKEN_BITS = 256
 const DEFAULT_BITS = 128
+/**
+ * Values per HMAC batch: large enough that the per-batch costs (one join, two WebAssembly
+ * calls, one decode) vanish, small enough that a batch's scratch stays in cache and its
+ * joined text and token string (about 60 KB each for e-mail addresses) stay ordinary young
+ * objects. Measured on 1M e-mail addresses: 2,048 ahead of 1,024, 4,096 and 16,384.
+ */
+const BATCH = 2048
 
 const ALPHABETS: Record<TokenEncoding, { readonly chars: string; readonly bits: number }> = {
   hex: { chars: '0123456789abcdef', bits: 4 },
@@ -68,11 +83,11 @@ function specError(path: string, message: string): StrongroomError {
  */
 export class Tokenizer {
   readonly #hmac: HmacSha256
-  readonly #alphabet: Uint16Array
-  readonly #symbolBits: number
-  readonly #bits: number
-  readonly #codes: number[]
+  readonly #column: HmacColumn
+  readonly #format: SymbolFormat
   readonly #nfc: boolean
+  /** The characters of one token. */
+  readonly #chars: Buffer
 
   /**
    * @param domainKey - the token domain's key (at least 16 bytes), normally from
@@ -94,16 +109,18 @@ export class Tokenizer {
       throw specError('normalize', 'normalize must be none or NFC')
     }
     this.#hmac = new HmacSha256(domainKey)
-    this.#alphabet = Uint16Array.from(alphabet.chars, (c) => c.charCodeAt(0))
-    this.#symbolBits = alphabet.bits
-    this.#bits = bits
-    this.#codes = new Array<number>(Math.ceil(bits / alphabet.bits)).fill(0)
+    this.#column = new HmacColumn(
+      domainKey,
+      options.webAssembly === undefined ? {} : { webAssembly: options.webAssembly },
+    )
+    this.#format = symbolFormat(alphabet.chars, alphabet.bits, bits)
     this.#nfc = normalize === 'NFC'
+    this.#chars = Buffer.alloc(this.#format.symbols)
   }
 
   /** The length in characters of every token this tokenizer returns. */
   get length(): number {
-    return this.#codes.length
+    return this.#format.symbols
   }
 
   /**
@@ -111,71 +128,57 @@ export class Tokenizer {
    * value of another type.
    */
   token(value: TokenValue): string {
-    let s: string
-    if (typeof value === 'string') s = this.#nfc ? value.normalize('NFC') : value
-    else if (typeof value === 'bigint') s = value.toString()
-    else if (typeof value === 'number' && Number.isFinite(value)) s = String(value)
-    else {
-      throw new StrongroomError(
-        'ERR_PROTECT_INVALID_VALUE',
-        'only strings and finite numbers can be tokenized',
-      )
-    }
-    return this.#encode(this.#hmac.updateString(s))
+    writeSymbols(this.#hmac.updateString(this.#text(value)), 0, this.#format, this.#chars, 0)
+    return this.#chars.toString('latin1')
   }
 
   /**
    * Tokens of a column of values, in order; `null` and `undefined` stay `null`.
    * An invalid value throws `ERR_PROTECT_INVALID_VALUE` with its row index in `details.row`.
+   *
+   * Runs in batches of 2,048 values: one WebAssembly call MACs a batch, another
+   * writes its tokens' characters, decoded to one string, and each token is a slice of it.
    */
   tokenize(values: readonly (TokenValue | null | undefined)[]): (string | null)[] {
-    const out = new Array<string | null>(values.length)
-    let i = 0
-    // One try around the loop: a try block per row costs measurably at millions of rows.
-    try {
-      for (; i < values.length; i++) {
-        const v = values[i]
-        out[i] = v === null || v === undefined ? null : this.token(v)
+    const n = values.length
+    const out = new Array<string | null>(n)
+    const len = this.#format.symbols
+    const rows = new Int32Array(Math.min(n, BATCH))
+    for (let i = 0; i < n;) {
+      const texts: string[] = []
+      // One try per batch: a try block per row costs measurably at millions of rows.
+      try {
+        for (; i < n && texts.length < BATCH; i++) {
+          const v = values[i]
+          if (v === null || v === undefined) out[i] = null
+          else {
+            rows[texts.length] = i
+            texts.push(this.#text(v))
+          }
+        }
+      } catch (e) {
+        throw new StrongroomError('ERR_PROTECT_INVALID_VALUE', 'value cannot be tokenized', {
+          cause: e,
+          details: { row: i },
+        })
       }
-    } catch (e) {
-      throw new StrongroomError('ERR_PROTECT_INVALID_VALUE', 'value cannot be tokenized', {
-        cause: e,
-        details: { row: i },
-      })
+      const m = texts.length
+      if (m === 0) continue
+      const all = this.#column.tokens(texts, this.#format)
+      for (let k = 0; k < m; k++) out[rows[k]!] = all.slice(k * len, (k + 1) * len)
     }
     return out
   }
 
-  /** The first `#bits` bits of the MAC words, MSB first, as alphabet characters. */
-  #encode(words: Int32Array): string {
-    const codes = this.#codes
-    const alphabet = this.#alphabet
-    const b = this.#symbolBits
-    const mask = (1 << b) - 1
-    const total = this.#bits
-    let acc = 0
-    let accBits = 0
-    let consumed = 0
-    let k = 0
-    for (let wi = 0; consumed < total; wi++) {
-      // Feed 16 bits at a time so `acc` never exceeds 31 bits.
-      const word = words[wi]!
-      for (let half = 16; half >= 0 && consumed < total; half -= 16) {
-        const take = Math.min(16, total - consumed)
-        const chunk = ((word >>> half) & 0xffff) >>> (16 - take)
-        acc = (acc << take) | chunk
-        accBits += take
-        consumed += take
-        while (accBits >= b) {
-          accBits -= b
-          codes[k++] = alphabet[(acc >>> accBits) & mask]!
-        }
-        acc &= (1 << accBits) - 1
-      }
-    }
-    // A last partial symbol is padded with zero bits (RFC 4648 without '=').
-    if (accBits > 0) codes[k] = alphabet[(acc << (b - accBits)) & mask]!
-    return String.fromCharCode.apply(null, codes)
+  /** The text a value is MACed as (its UTF-8 is the HMAC message). */
+  #text(value: TokenValue): string {
+    if (typeof value === 'string') return this.#nfc ? value.normalize('NFC') : value
+    if (typeof value === 'bigint') return value.toString()
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+    throw new StrongroomError(
+      'ERR_PROTECT_INVALID_VALUE',
+      'only strings and finite numbers can be tokenized',
+    )
   }
 }
 
