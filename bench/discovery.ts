@@ -4,6 +4,9 @@
  * the same run (the floor of any pattern scanner); goal ≥ 5 MB/s on one core. (2) the cost
  * of classifying a 1M-row table on ingest: ingest with classification against ingest
  * without, same file, same run; goal ≤ 1.10× (≤ 10% added).
+ *
+ * The free-text figures are also given in CPU time of this process: on a machine shared with
+ * other work, wall time counts the waits for a core, CPU time only the scan's own work.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -12,6 +15,21 @@ import { scanText } from '../src/discovery/scan-text.js'
 import { initStrongroom } from '../src/index.js'
 import { best, report, workDir } from './lib.js'
 import { benchCsv } from './setup.js'
+
+/** The best wall and the best CPU milliseconds of `n` runs of the synchronous `fn`. */
+function bestTimes(n: number, fn: () => void): { wall: number; cpu: number } {
+  let wall = Infinity
+  let cpu = Infinity
+  for (let i = 0; i < n; i++) {
+    const c = process.cpuUsage()
+    const t = performance.now()
+    fn()
+    wall = Math.min(wall, performance.now() - t)
+    const u = process.cpuUsage(c)
+    cpu = Math.min(cpu, (u.user + u.system) / 1000)
+  }
+  return { wall, cpu }
+}
 
 function texts(): string[] {
   const file = resolve(process.cwd(), '../shared/data/pii/presidio-generated-large.json')
@@ -38,10 +56,12 @@ export async function run(): Promise<void> {
       corpus.push(t)
       bytes += Buffer.byteLength(t)
     }
-  const ms = await best(3, () => {
+  // One untimed pass: the JIT and the gazetteers' first use are not the scan's cost.
+  for (const t of base) scanText(t, registry, { minScore: 0.4 })
+  const records = bestTimes(5, () => {
     for (const t of corpus) scanText(t, registry, { minScore: 0.4 })
-    return Promise.resolve()
   })
+  const ms = records.wall
   const floorMs = await best(3, () => {
     const re = /[\w.+-]+@[\w-]+\.[\w.]+/g
     for (const t of corpus) t.match(re)
@@ -49,19 +69,19 @@ export async function run(): Promise<void> {
   })
   const mbps = bytes / 1e6 / (ms / 1000)
   const floor = bytes / 1e6 / (floorMs / 1000)
+  const mbOf = (msTaken: number) => (bytes / 1e6 / (msTaken / 1000)).toFixed(2)
   console.log(
-    `free text, one record at a time (${(bytes / corpus.length).toFixed(0)} bytes each): ${(bytes / 1e6).toFixed(1)} MB in ${ms.toFixed(0)} ms = ${mbps.toFixed(2)} MB/s (one core)`,
+    `free text, one record at a time (${(bytes / corpus.length).toFixed(0)} bytes each): ${(bytes / 1e6).toFixed(1)} MB in ${ms.toFixed(0)} ms = ${mbps.toFixed(2)} MB/s (one core; CPU time ${mbOf(records.cpu)} MB/s)`,
   )
   // The same texts as documents (paragraphs separated by blank lines, scanned in 64 KiB
   // pieces): per-call costs are shared by many sentences, as in logs and notes.
   const doc = corpus.join('\n\n')
-  const docMs = await best(3, () => {
+  const docs = bestTimes(3, () => {
     for (let i = 0; i < doc.length; i += 65536)
       scanText(doc.slice(i, i + 65536), registry, { minScore: 0.4 })
-    return Promise.resolve()
   })
   console.log(
-    `free text as documents: ${(bytes / 1e6 / (docMs / 1000)).toFixed(2)} MB/s (one core)`,
+    `free text as documents: ${mbOf(docs.wall)} MB/s (one core; CPU time ${mbOf(docs.cpu)} MB/s)`,
   )
   console.log(`single-regex floor: ${floor.toFixed(1)} MB/s`)
   report({

@@ -26,21 +26,104 @@ export interface Span {
 
 /**
  * Facts about a text computed once per scan, so detectors can skip texts that cannot
- * hold their entity without each re-reading the text.
+ * hold their entity without each re-reading the text. Every field is an exact count or
+ * maximum, so a detector may skip a text only when the figure rules out any match.
  */
 export interface TextHints {
   /** How many ASCII digits the text holds. */
   readonly digits: number
+  /** The longest run of consecutive ASCII digits. */
+  readonly digitRun: number
+  /**
+   * The most ASCII digits in one figure: digits joined directly or by one `' '`, `'-'`,
+   * `'.'` or `'/'` ("4111 1111-1111" holds 12, "12  34" two figures of 2).
+   */
+  readonly figureDigits: number
+  /** The longest run of ASCII letters, digits, `'_'` and `'-'` (keys, codes, identifiers). */
+  readonly wordRun: number
+  /** The longest such run that holds a digit ("A1234567", not "international"). */
+  readonly codeRun: number
+  /** How many ASCII capital letters the text holds. */
+  readonly upper: number
+  /** How many `':'` the text holds. */
+  readonly colons: number
+  /** How many `'='` the text holds. */
+  readonly equals: number
+  /** How many `'.'` stand between two ASCII letters or digits ("example.com", "10.0"). */
+  readonly innerDots: number
+  /**
+   * The text lower-cased (`toLowerCase`), for keyword tests: a case-insensitive pattern that
+   * needs a keyword cannot match a text whose lower case lacks it.
+   */
+  readonly lower: string
 }
 
-/** Computes {@link TextHints} in one pass. */
+/** Computes {@link TextHints} in one pass over the character codes. */
 export function textHints(text: string): TextHints {
   let digits = 0
-  for (let i = 0; i < text.length; i++) {
+  let digitRun = 0
+  let figureDigits = 0
+  let wordRun = 0
+  let codeRun = 0
+  let upper = 0
+  let colons = 0
+  let equals = 0
+  let innerDots = 0
+  let run = 0
+  let figure = 0
+  // 0: the last character was a digit; 1: one separator followed it; 2: anything else.
+  let gap = 2
+  let word = 0
+  // The current run holds a digit.
+  let code = false
+  const n = text.length
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i)
-    if (c >= 48 && c <= 57) digits += 1
+    if (c >= 48 && c <= 57) {
+      digits++
+      if (++run > digitRun) digitRun = run
+      figure = gap < 2 ? figure + 1 : 1
+      if (figure > figureDigits) figureDigits = figure
+      gap = 0
+      if (++word > wordRun) wordRun = word
+      code = true
+      if (word > codeRun) codeRun = word
+      continue
+    }
+    run = 0
+    // One separator may sit inside a figure; a second one, or any other character, ends it.
+    gap = gap === 0 && (c === 32 || c === 45 || c === 46 || c === 47) ? 1 : 2
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 45) {
+      if (c <= 90 && c >= 65) upper++
+      if (++word > wordRun) wordRun = word
+      if (code && word > codeRun) codeRun = word
+      continue
+    }
+    word = 0
+    code = false
+    if (c === 58) colons++
+    else if (c === 61) equals++
+    else if (c === 46 && i > 0 && alnum(text.charCodeAt(i - 1)) && alnum(text.charCodeAt(i + 1)))
+      innerDots++
   }
-  return { digits }
+  const lower = text.toLowerCase()
+  return {
+    digits,
+    digitRun,
+    figureDigits,
+    wordRun,
+    codeRun,
+    upper,
+    colons,
+    equals,
+    innerDots,
+    lower,
+  }
+}
+
+/** True for the codes of ASCII letters and digits (NaN, past the end, is neither). */
+function alnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
 }
 
 /** Finds values of one entity type in free text. Must be pure and linear-time. */

@@ -319,7 +319,13 @@ function opensBox(c: number): boolean {
 
 /** A house number: 1–5 digits, optionally one letter ("12b"). */
 function isHouseNumber(t: Token | undefined): boolean {
-  return t?.kind === 'num' && /^\d{1,5}[a-zA-Z]?$/.test(t.norm)
+  if (t?.kind !== 'num') return false
+  // `/^\d{1,5}[a-zA-Z]?$/` by character codes: it is asked of nearly every token.
+  const s = t.norm
+  let k = 0
+  while (k < s.length && k < 6 && s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) k++
+  if (k < 1 || k > 5) return false
+  return k === s.length || (k + 1 === s.length && asciiLetter(s.charCodeAt(k)))
 }
 
 interface Core {

@@ -4,6 +4,7 @@
  * number alone; ages above 130 are rejected.
  */
 import type { Detector, Span, TextHints } from '../detector.js'
+import { mentions } from './pattern-detector.js'
 
 // Phrase before the number, or after it. Each alternative is a fixed word sequence.
 const BEFORE_RE = /\b(?:aged|age|ages|at the age of|age of)\s?:?\s?(\d{1,3})(?!\d|[.,]\d)/gi
@@ -11,6 +12,10 @@ const AFTER_RE =
   /(?<![\d.,])(\d{1,3})(?:\s|-)(?:years?|yrs?)(?:\s|-)old\b|(?<![\d.,])(\d{1,3})\s?y\/o\b|(?<![\d.,])(\d{1,3})\s?(?:years?|yrs?) of age\b/gi
 
 const MAX_AGE = 130
+
+// Every alternative of each pattern holds one of its words.
+const BEFORE_WORDS = ['age']
+const AFTER_WORDS = ['year', 'yr', 'y/o']
 
 /** Adds the numbers `re` matches; `numberLast` when the number ends the match. */
 function collect(r: RegExp, text: string, numberLast: boolean, spans: Span[]): void {
@@ -30,10 +35,10 @@ export const ageDetector: Detector = {
   entityType: 'AGE',
   detect(text: string, hints?: TextHints): Span[] {
     const spans: Span[] = []
-    // Every age is a number.
+    // Every age is a number, next to "age", "year", "yr" or "y/o" in any case.
     if (hints !== undefined && hints.digits === 0) return spans
-    collect(BEFORE_RE, text, true, spans)
-    collect(AFTER_RE, text, false, spans)
+    if (hints === undefined || mentions(hints, BEFORE_WORDS)) collect(BEFORE_RE, text, true, spans)
+    if (hints === undefined || mentions(hints, AFTER_WORDS)) collect(AFTER_RE, text, false, spans)
     return spans
   },
 }

@@ -23,6 +23,8 @@ export function abnValid(digits: string): boolean {
 export const auAbnDetector: Detector = createPatternDetector({
   id: 'au-abn',
   minDigits: 11,
+  // Every match is one figure of 11 digits (separators single spaces or hyphens).
+  gate: (h) => h.figureDigits >= 11,
   entityType: 'AU_ABN',
   patterns: [ABN_RE],
   validate: (m) => {

@@ -20,6 +20,8 @@ export function tfnValid(digits: string): boolean {
 export const auTfnDetector: Detector = createPatternDetector({
   id: 'au-tfn',
   minDigits: 9,
+  // Every match is one figure of 9 digits (separators single spaces or hyphens).
+  gate: (h) => h.figureDigits >= 9,
   entityType: 'AU_TFN',
   patterns: [TFN_RE],
   validate: (m, text) =>

@@ -72,6 +72,8 @@ export function isValidCardNumber(digits: string): boolean {
 export const creditCardDetector: Detector = createPatternDetector({
   id: 'credit-card',
   minDigits: 12,
+  // Every match is one figure of 12 digits (separators single spaces or hyphens).
+  gate: (h) => h.figureDigits >= 12,
   entityType: 'CREDIT_CARD',
   patterns: [CARD_RE],
   validate: (m) => {

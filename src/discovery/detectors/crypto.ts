@@ -81,6 +81,9 @@ const CONTEXT = ['wallet', 'bitcoin', 'btc', 'eth', 'ethereum', 'crypto', 'addre
 /** Detects Bitcoin addresses (score 0.9) and Ethereum addresses (0.6, +0.3 with context). */
 export const cryptoDetector: Detector = createPatternDetector({
   id: 'crypto',
+  // A match is one unbroken run of at least eleven letters and digits (bech32: "bc1" and
+  // eight more) holding a digit: base58 addresses start with 1 or 3, the others with bc1, 0x.
+  gate: (h) => h.codeRun >= 11,
   entityType: 'CRYPTO',
   patterns: [BASE58_RE, BECH32_RE, ETH_RE],
   validate: (m) => {

@@ -5,7 +5,7 @@
  * form a real date (leap years included).
  */
 import type { Detector } from '../detector.js'
-import { createPatternDetector } from './pattern-detector.js'
+import { createPatternDetector, mentions } from './pattern-detector.js'
 
 const TIME = '(?:[ T](?:[01]\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d)?)?'
 const ISO_RE = new RegExp(
@@ -68,7 +68,16 @@ const CONTEXT = ['born', 'birth', 'dob', 'date', 'birthday', 'since', 'until', '
 export const dateTimeDetector: Detector = createPatternDetector({
   id: 'date-time',
   entityType: 'DATE_TIME',
-  patterns: [ISO_RE, DMY_RE, MDY_NAME_RE, DMY_NAME_RE, MY_NAME_RE, WEEKDAY_RE],
+  patterns: [
+    // Numeric dates are one figure of at least six ("2024-1-5") or four ("5/1/24") digits.
+    { pattern: ISO_RE, gate: (h) => h.figureDigits >= 6 },
+    { pattern: DMY_RE, gate: (h) => h.figureDigits >= 4 },
+    // Dates with a month name end in a four-digit year.
+    { pattern: MDY_NAME_RE, gate: (h) => h.digitRun >= 4 && mentions(h, MONTHS) },
+    { pattern: DMY_NAME_RE, gate: (h) => h.digitRun >= 4 && mentions(h, MONTHS) },
+    { pattern: MY_NAME_RE, gate: (h) => h.digitRun >= 4 && mentions(h, MONTHS) },
+    { pattern: WEEKDAY_RE, gate: (h) => mentions(h, ['day']) },
+  ],
   validate: (m) => {
     const span = (score: number) => ({ start: m.index, end: m.index + m[0].length, score })
     if (m.length === 1) return span(0.5)

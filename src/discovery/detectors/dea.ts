@@ -20,6 +20,8 @@ export function deaValid(value: string): boolean {
 export const deaDetector: Detector = createPatternDetector({
   id: 'dea-number',
   minDigits: 7,
+  // Every match holds 7 consecutive digits, in a code of nine characters.
+  gate: (h) => h.digitRun >= 7 && h.codeRun >= 9,
   entityType: 'DEA_NUMBER',
   patterns: [DEA_RE],
   validate: (m) => deaValid(m[0]),

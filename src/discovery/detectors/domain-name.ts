@@ -17,7 +17,8 @@ const DOMAIN_RE =
  */
 export const domainNameDetector: Detector = createPatternDetector({
   id: 'domain-name',
-  needs: ['.'],
+  // A label's dot stands between a letter or digit and the next label's letter.
+  gate: (h) => h.innerDots >= 1,
   entityType: 'DOMAIN_NAME',
   patterns: [DOMAIN_RE],
   validate: (m) => {

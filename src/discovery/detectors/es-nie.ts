@@ -20,6 +20,8 @@ export function nieValid(value: string): boolean {
 export const esNieDetector: Detector = createPatternDetector({
   id: 'es-nie',
   minDigits: 7,
+  // Every match holds 7 consecutive digits, in a code of nine characters (hyphens inside).
+  gate: (h) => h.digitRun >= 7 && h.codeRun >= 9,
   entityType: 'ES_NIE',
   patterns: [NIE_RE],
   validate: (m) => nieValid(m[0]),

@@ -23,6 +23,8 @@ export function nifValid(value: string): boolean {
 export const esNifDetector: Detector = createPatternDetector({
   id: 'es-nif',
   minDigits: 8,
+  // Every match holds 8 consecutive digits, in a code of nine characters.
+  gate: (h) => h.digitRun >= 8 && h.codeRun >= 9,
   entityType: 'ES_NIF',
   patterns: [NIF_RE],
   validate: (m) => nifValid(m[0]),

@@ -123,6 +123,8 @@ export function ibanValid(iban: string): boolean {
 export const ibanDetector: Detector = createPatternDetector({
   id: 'iban',
   minDigits: 2,
+  // Two letters and two check digits open the number without a space.
+  gate: (h) => h.codeRun >= 4,
   entityType: 'IBAN_CODE',
   patterns: [IBAN_RE],
   validate: (m) => {

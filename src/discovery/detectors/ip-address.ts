@@ -22,7 +22,8 @@ export function ipv6Valid(s: string): boolean {
 export const ipv4Detector: Detector = createPatternDetector({
   id: 'ipv4',
   minDigits: 4,
-  needs: ['.'],
+  // Three dots between digits.
+  gate: (h) => h.innerDots >= 3,
   entityType: 'IP_ADDRESS',
   patterns: [IPV4_RE],
   baseScore: 0.6,
@@ -33,7 +34,8 @@ export const ipv4Detector: Detector = createPatternDetector({
 /** Detects IPv6 addresses; score 0.8, 1.0 with context. */
 export const ipv6Detector: Detector = createPatternDetector({
   id: 'ipv6',
-  needs: [':'],
+  // ipv6Valid asks for two colons.
+  gate: (h) => h.colons >= 2,
   entityType: 'IP_ADDRESS',
   patterns: [IPV6_RE],
   validate: (m) => {

@@ -36,6 +36,8 @@ export function fiscalCodeValid(value: string): boolean {
 /** Detects fiscal codes; score 0.8, +0.2 with context. */
 export const itFiscalCodeDetector: Detector = createPatternDetector({
   id: 'it-fiscal-code',
+  // A match is one unbroken run of sixteen letters and digits.
+  gate: (h) => h.wordRun >= 16,
   entityType: 'IT_FISCAL_CODE',
   patterns: [CF_RE],
   validate: (m) => fiscalCodeValid(m[0]),

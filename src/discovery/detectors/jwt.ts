@@ -32,6 +32,8 @@ export function jwtValid(token: string): boolean {
 /** Detects JWTs; score 0.9. */
 export const jwtDetector: Detector = createPatternDetector({
   id: 'jwt',
+  // A match is one unbroken run of "eyJ" and at least five more word characters before its first dot.
+  gate: (h) => h.wordRun >= 8,
   needs: ['eyJ'],
   entityType: 'JWT',
   patterns: [JWT_RE],

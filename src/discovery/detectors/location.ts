@@ -12,17 +12,22 @@
  * capitalised text are scored below the default reporting threshold.
  */
 import type { Detector, Span } from '../detector.js'
-import { MAX_PLACE_WORDS, normalizePlace, placeGazetteers } from '../gazetteers/places.js'
+import {
+  CITY_POPULATION_THRESHOLD,
+  MAX_PLACE_WORDS,
+  normalizePlace,
+  placeEntryOf,
+  placeGazetteers,
+} from '../gazetteers/places.js'
+import type { PlaceEntry, PlaceGazetteers } from '../gazetteers/places.js'
+import { getLexicon } from '../ner/lexicon.js'
+import { KIND_ASCII, scanTokens } from '../ner/tokens.js'
+import type { TokenScan } from '../ner/tokens.js'
 import { parseAddresses } from './address-parse.js'
 import { NAME_CONNECTORS, STOP_WORDS } from './address-lexicon.js'
 import { letterAt, pointLength } from './text-chars.js'
 
-/**
- * Cities at least this populous are reported on capitalisation alone; smaller ones need a
- * place phrase before them. Chosen by measurement on labelled synthetic data: lower values
- * add more false hits on surnames and ordinary words than true places.
- */
-export const CITY_POPULATION_THRESHOLD = 50_000
+export { CITY_POPULATION_THRESHOLD }
 
 // Words are runs of a letter or mark and up to 40 more letters, marks, apostrophes or
 // hyphens. They are read by character codes (see `words`); these decide the non-ASCII cases.
@@ -294,9 +299,45 @@ function inBefore(ws: readonly Word[], i: number): boolean {
   return ws[i - 1]?.norm === 'in'
 }
 
+/**
+ * Reads one-word place entries from the shared token scan: a word that is also one ASCII
+ * token of the scan (nearly every word) takes the place bits its table probe found, so the
+ * text's words are looked up once for the named-entity and place detectors together; any
+ * other word is looked up by its normalised form.
+ */
+class PlaceLookup {
+  #k = 0
+
+  constructor(
+    readonly g: PlaceGazetteers,
+    readonly scan: TokenScan,
+  ) {}
+
+  /** The entry of word `w`; words must be asked for in text order. */
+  entry(w: Word): PlaceEntry | undefined {
+    const { starts, n } = this.scan
+    let k = this.#k
+    while (k < n && (starts[k] as number) < w.start) k++
+    this.#k = k
+    if (
+      k < n &&
+      starts[k] === w.start &&
+      this.scan.ends[k] === w.end &&
+      ((this.scan.kinds[k] as number) & 3) === KIND_ASCII
+    ) {
+      const slot = this.scan.slots[k] as number
+      return slot < 0 ? undefined : placeEntryOf(this.scan.table.flags(slot))
+    }
+    return this.g.entries.get(w.norm)
+  }
+}
+
 /** Gazetteer and trigger-phrase hits outside the parsed addresses. */
 function gazetteerSpans(text: string, blocked: (s: number, e: number) => boolean): Span[] {
   const g = placeGazetteers()
+  const lex = getLexicon()
+  lex.addPlaces()
+  const places = new PlaceLookup(g, scanTokens(text, lex))
   const ws = words(text)
   const lowerText = !UPPER_RE.test(text)
   const spans: Span[] = []
@@ -311,7 +352,7 @@ function gazetteerSpans(text: string, blocked: (s: number, e: number) => boolean
       continue
     }
     let key = w.norm
-    let entry = g.entries.get(key)
+    let entry = places.entry(w)
     const firstCommon = entry?.common === true
     let bestN = 0
     let bestKind: Kind | null = null
@@ -327,6 +368,8 @@ function gazetteerSpans(text: string, blocked: (s: number, e: number) => boolean
       if (prev === undefined || next === undefined || !joined(text, prev, next)) break
       // No longer name starts with these words: stop extending.
       if (entry?.prefix !== true) break
+      // Most first words start some longer name; few are followed by its second word.
+      if (n === 2 && !g.mayStartPair(key, next.norm)) break
       key += ' ' + next.norm
       entry = g.entries.get(key)
       if (entry?.kind != null) {
@@ -407,7 +450,7 @@ export const locationDetector: Detector = {
       }
       return false
     }
-    spans.push(...gazetteerSpans(text, blocked))
+    for (const s of gazetteerSpans(text, blocked)) spans.push(s)
     return spans
   },
 }

@@ -12,9 +12,13 @@ const CISCO_RE = /(?<![0-9A-Fa-f.])(?:[0-9A-Fa-f]{4}\.){2}[0-9A-Fa-f]{4}(?![0-9A
 /** Detects MAC addresses; score 0.7 (0.5 for the dotted form), +0.3 with context. */
 export const macAddressDetector: Detector = createPatternDetector({
   id: 'mac-address',
-  needs: [':', '-', '.'],
   entityType: 'MAC_ADDRESS',
-  patterns: [PAIRS_RE, CISCO_RE],
+  patterns: [
+    // Five ':' separators, or six pairs joined by hyphens: one 17-character word run.
+    { pattern: PAIRS_RE, gate: (h) => h.colons >= 5 || h.wordRun >= 17 },
+    // Two dots between hex groups.
+    { pattern: CISCO_RE, gate: (h) => h.innerDots >= 2 },
+  ],
   validate: (m) =>
     m[0].includes('.')
       ? { start: m.index, end: m.index + m[0].length, score: 0.5 }

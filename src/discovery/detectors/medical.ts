@@ -10,7 +10,7 @@
  *   "condition" and similar words.
  */
 import type { Detector } from '../detector.js'
-import { createPatternDetector, hasContext } from './pattern-detector.js'
+import { createPatternDetector, hasContext, mentions } from './pattern-detector.js'
 
 const MRN_RE =
   /(?<![A-Za-z0-9])(?:MRN|medical record(?: number| no\.?| #)?|patient (?:id|number|no\.?)|chart (?:number|no\.?)|hospital number)[\s:#.]{0,4}([A-Z]{0,3}-?\d[\dA-Z-]{4,11})(?![A-Za-z0-9])/gi
@@ -19,6 +19,8 @@ const MRN_RE =
 export const medicalRecordNumberDetector: Detector = createPatternDetector({
   id: 'medical-record-number',
   minDigits: 5,
+  // Each label holds one of these, in any case.
+  gate: (h) => mentions(h, ['mrn', 'medical record', 'patient ', 'chart ', 'hospital number']),
   entityType: 'MEDICAL_RECORD_NUMBER',
   patterns: [MRN_RE],
   validate: (m) => {
@@ -51,6 +53,8 @@ const ICD_CONTEXT = [
 export const diagnosisCodeDetector: Detector = createPatternDetector({
   id: 'diagnosis-code',
   minDigits: 2,
+  // A capital, then two consecutive digits.
+  gate: (h) => h.upper >= 1 && h.digitRun >= 2 && h.codeRun >= 3,
   entityType: 'DIAGNOSIS_CODE',
   patterns: [ICD10_RE],
   validate: (m, text) => hasContext(text, m.index, m.index + m[0].length, ICD_CONTEXT),

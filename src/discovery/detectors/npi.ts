@@ -18,6 +18,8 @@ export function npiValid(digits: string): boolean {
 export const npiDetector: Detector = createPatternDetector({
   id: 'npi',
   minDigits: 10,
+  // Every match holds 10 consecutive digits.
+  gate: (h) => h.digitRun >= 10,
   entityType: 'NPI',
   patterns: [NPI_RE],
   validate: (m) => npiValid(m[0]),

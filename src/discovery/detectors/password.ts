@@ -16,6 +16,8 @@ const PLACEHOLDER_RE =
 /** Detects password and secret values; score 0.7. */
 export const passwordDetector: Detector = createPatternDetector({
   id: 'password',
+  // The keyword is followed by '=' or ':'.
+  gate: (h) => h.colons + h.equals >= 1,
   entityType: 'PASSWORD',
   patterns: [PASSWORD_RE],
   validate: (m) => {

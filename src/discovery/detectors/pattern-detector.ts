@@ -20,6 +20,18 @@ export interface Refined {
   readonly testValue?: boolean
 }
 
+/**
+ * A test on a text's {@link TextHints}: false only when no match can exist in the text, which
+ * is then skipped unread. It must never reject a text that holds a match.
+ */
+export type HintGate = (hints: TextHints) => boolean
+
+/** A pattern run only on texts whose hints pass `gate`. */
+export interface GatedPattern {
+  readonly pattern: RegExp
+  readonly gate: HintGate
+}
+
 /** Options for {@link createPatternDetector}. */
 export interface PatternDetectorOptions {
   readonly id: string
@@ -28,7 +40,7 @@ export interface PatternDetectorOptions {
    * Candidate patterns. Each must have the `g` flag and be linear-time safe: bounded or
    * non-overlapping quantifiers, and a lookbehind so a match cannot start inside a run.
    */
-  readonly patterns: readonly RegExp[]
+  readonly patterns: readonly (RegExp | GatedPattern)[]
   /** Returns the accepted span (or `true` for the whole match), or `false` to reject. */
   readonly validate?: (match: RegExpExecArray, text: string) => Refined | boolean
   readonly baseScore: number
@@ -44,9 +56,15 @@ export interface PatternDetectorOptions {
   readonly minDigits?: number
   /** A match contains one of these substrings: texts with none are skipped unread. */
   readonly needs?: readonly string[]
+  /** Skips, unread, the texts whose hints rule out every pattern (see {@link HintGate}). */
+  readonly gate?: HintGate
 }
 
-/** True when a context word appears as a word near `[start, end)`. */
+/**
+ * True when a context word appears near `[start, end)`: a word of letters and digits as a
+ * whole run of letters and digits of the lowercased window on either side, a phrase (with a
+ * space) anywhere in it. Other words (with punctuation) never match.
+ */
 export function hasContext(
   text: string,
   start: number,
@@ -56,17 +74,30 @@ export function hasContext(
   if (words.length === 0) return false
   const before = text.slice(Math.max(0, start - CONTEXT_WINDOW), start).toLowerCase()
   const after = text.slice(end, end + CONTEXT_WINDOW).toLowerCase()
-  const tokens = new Set([...tokenize(before), ...tokenize(after)])
   for (const w of words) {
     if (w.includes(' ')) {
       if (before.includes(w) || after.includes(w)) return true
-    } else if (tokens.has(w)) return true
+    } else if (WORD_RE.test(w) && (wholeRun(before, w) || wholeRun(after, w))) return true
   }
   return false
 }
 
-function tokenize(s: string): string[] {
-  return s.split(/[^a-z0-9]+/).filter((t) => t.length > 0)
+const WORD_RE = /^[a-z0-9]+$/
+
+/**
+ * True when `w` (letters and digits) is a maximal run of `[a-z0-9]` in `s`: found in place,
+ * where splitting the window into a set of words cost an array and a set per match.
+ */
+function wholeRun(s: string, w: string): boolean {
+  for (let at = s.indexOf(w); at >= 0; at = s.indexOf(w, at + 1)) {
+    if (!lowerAlnum(s.charCodeAt(at - 1)) && !lowerAlnum(s.charCodeAt(at + w.length))) return true
+  }
+  return false
+}
+
+/** True for the codes of `a`–`z` and `0`–`9` (NaN, outside the string, is neither). */
+function lowerAlnum(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57)
 }
 
 const REGISTERED: { readonly detector: string; readonly pattern: RegExp }[] = []
@@ -78,7 +109,10 @@ export function registeredPatterns(): readonly { detector: string; pattern: RegE
 
 /** A detector from patterns, a validator and context words. */
 export function createPatternDetector(options: PatternDetectorOptions): Detector {
-  const { id, entityType, patterns, validate, baseScore } = options
+  const { id, entityType, validate, baseScore } = options
+  const patterns = options.patterns.map((p) => (p instanceof RegExp ? p : p.pattern))
+  const gates = options.patterns.map((p) => (p instanceof RegExp ? undefined : p.gate))
+  const gate = options.gate
   for (const pattern of patterns) REGISTERED.push({ detector: id, pattern })
   const words = (options.contextWords ?? []).map((w) => w.toLowerCase())
   const boost = options.contextBoost ?? 0
@@ -90,11 +124,16 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
   return {
     id,
     entityType,
-    detect(text: string, hints?: TextHints): Span[] {
-      if (minDigits > 0 && (hints ?? textHints(text)).digits < minDigits) return []
-      if (needs.length > 0 && !needs.some((n) => text.includes(n))) return []
+    detect(text: string, given?: TextHints): Span[] {
+      const hints = given ?? textHints(text)
+      if (hints.digits < minDigits) return []
+      if (gate !== undefined && !gate(hints)) return []
+      if (needs.length > 0 && !includesAny(text, needs)) return []
       const spans: Span[] = []
-      for (const re of compiled) {
+      for (let p = 0; p < compiled.length; p++) {
+        const re = compiled[p] as RegExp
+        const patternGate = gates[p]
+        if (patternGate !== undefined && !patternGate(hints)) continue
         re.lastIndex = 0
         for (let m = re.exec(text); m !== null; m = re.exec(text)) {
           const verdict = validate === undefined ? true : validate(m, text)
@@ -121,6 +160,38 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
       return dropContained(spans)
     },
   }
+}
+
+/**
+ * True when the lower-cased text contains one of `keywords` (lower case): the gate of a
+ * pattern that needs one of them, in any case.
+ */
+export function mentions(hints: TextHints, keywords: readonly string[]): boolean {
+  // A long text holds nearly every keyword somewhere, and each test would read all of it:
+  // the pattern runs without one.
+  if (hints.lower.length > KEYWORD_TEST_MAX) return true
+  // Several patterns of one detector may ask about one list for the same text: the answer
+  // for the last text is kept per list.
+  const last = mentioned.get(keywords)
+  if (last?.lower === hints.lower) return last.found
+  const found = includesAny(hints.lower, keywords)
+  if (last === undefined) mentioned.set(keywords, { lower: hints.lower, found })
+  else {
+    last.lower = hints.lower
+    last.found = found
+  }
+  return found
+}
+
+/** Texts longer than this skip keyword tests (see {@link mentions}). */
+const KEYWORD_TEST_MAX = 4096
+
+const mentioned = new WeakMap<readonly string[], { lower: string; found: boolean }>()
+
+/** True when `text` contains one of `needles` (a loop: no closure per call on the hot path). */
+function includesAny(text: string, needles: readonly string[]): boolean {
+  for (let i = 0; i < needles.length; i++) if (text.includes(needles[i] as string)) return true
+  return false
 }
 
 /**

@@ -7,8 +7,8 @@
  */
 import { isValidPhoneNumber, Metadata } from 'libphonenumber-js'
 import type { CountryCode } from 'libphonenumber-js'
-import type { Detector } from '../detector.js'
-import { createPatternDetector } from './pattern-detector.js'
+import type { Detector, TextHints } from '../detector.js'
+import { createPatternDetector, mentions } from './pattern-detector.js'
 
 // A number ends before a letter or a digit group continuing it; a dash or dot followed by
 // a word ("555-0134-fax") is punctuation. Every quantifier is bounded and separators are single optional characters, so the
@@ -28,6 +28,8 @@ const CONTEXT = ['phone', 'call', 'tel', 'telephone', 'mobile', 'cell', 'fax', '
 /** Detects NANP numbers; score 0.5 (0.4 as ten bare digits), +0.3 with context. */
 export const nanpPhoneDetector: Detector = createPatternDetector({
   id: 'phone-nanp',
+  // Area code, exchange and line number: ten digits.
+  minDigits: 10,
   entityType: 'PHONE_NUMBER',
   patterns: [NANP_RE],
   validate: (m) => {
@@ -44,6 +46,9 @@ export const nanpPhoneDetector: Detector = createPatternDetector({
 /** Detects international `+CC` numbers; score 0.5, +0.3 with context. */
 export const intlPhoneDetector: Detector = createPatternDetector({
   id: 'phone-intl',
+  // The validator asks for eight to fifteen digits.
+  minDigits: 8,
+  needs: ['+'],
   entityType: 'PHONE_NUMBER',
   patterns: [INTL_RE],
   validate: (m) => {
@@ -143,6 +148,8 @@ function possibleLengths(): Map<CountryCode, ReadonlySet<number>> {
  */
 export const nationalPhoneDetector: Detector = createPatternDetector({
   id: 'phone-national',
+  // nationalPhoneValid asks for eight to twelve digits.
+  minDigits: 8,
   entityType: 'PHONE_NUMBER',
   patterns: [NATIONAL_RE],
   validate: (m) => nationalPhoneValid(m[0]),
@@ -195,6 +202,10 @@ export function loosePhoneValid(raw: string): boolean {
 export const contextPhoneDetector: Detector = (() => {
   const inner = createPatternDetector({
     id: 'phone-context',
+    // loosePhoneValid asks for six to thirteen digits, and only a context word lifts a match
+    // to the 0.6 kept below ('tel.' never matches a context word of letters and digits).
+    minDigits: 6,
+    gate: (h) => mentions(h, LOOSE_CONTEXT),
     entityType: 'PHONE_NUMBER',
     patterns: [LOOSE_RE],
     validate: (m) => loosePhoneValid(m[0]),
@@ -205,6 +216,7 @@ export const contextPhoneDetector: Detector = (() => {
   return {
     id: inner.id,
     entityType: inner.entityType,
-    detect: (text: string) => inner.detect(text).filter((s) => s.score >= 0.6),
+    detect: (text: string, hints?: TextHints) =>
+      inner.detect(text, hints).filter((s) => s.score >= 0.6),
   }
 })()

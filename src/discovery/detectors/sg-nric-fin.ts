@@ -27,6 +27,8 @@ export function nricValid(value: string): boolean {
 export const sgNricFinDetector: Detector = createPatternDetector({
   id: 'sg-nric-fin',
   minDigits: 7,
+  // Every match holds 7 consecutive digits, in a code of nine characters.
+  gate: (h) => h.digitRun >= 7 && h.codeRun >= 9,
   entityType: 'SG_NRIC_FIN',
   patterns: [NRIC_RE],
   validate: (m) => nricValid(m[0]),

@@ -22,6 +22,8 @@ export function ninoValid(value: string): boolean {
 export const ukNinoDetector: Detector = createPatternDetector({
   id: 'uk-nino',
   minDigits: 6,
+  // The six digits form one figure (single optional spaces).
+  gate: (h) => h.figureDigits >= 6,
   entityType: 'UK_NINO',
   patterns: [NINO_RE],
   validate: (m) => ninoValid(m[0].replace(/ /g, '')),

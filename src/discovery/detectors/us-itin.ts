@@ -18,6 +18,8 @@ export function itinValid(digits: string): boolean {
 export const usItinDetector: Detector = createPatternDetector({
   id: 'us-itin',
   minDigits: 9,
+  // Every match is one figure of 9 digits (separators single spaces or hyphens).
+  gate: (h) => h.figureDigits >= 9,
   entityType: 'US_ITIN',
   patterns: [ITIN_RE],
   validate: (m) => {

@@ -5,6 +5,7 @@
  * reported as STREET_ADDRESS by the address detector, not here.
  */
 import type { Detector, Span, TextHints } from '../detector.js'
+import { mentions } from './pattern-detector.js'
 import { parseAddresses } from './address-parse.js'
 
 const UK_RE = /(?<![\w-])[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}(?![\w-])/g
@@ -16,6 +17,9 @@ const CONTEXT_RE =
   /\b(?:zip|zip ?code|zipcode|postal ?code|postcode|post ?code|plz|cep|cap|code postal|postleitzahl|postnummer)\b[^.\n\d]{0,16}$/i
 
 const WINDOW = 32
+
+// A piece of every alternative of CONTEXT_RE, lower case.
+const CONTEXT_WORDS = ['zip', 'post', 'plz', 'cep', 'cap', 'code postal', 'postleitzahl']
 
 /** True when `[s, e)` overlaps one of `spans` (sorted by start, non-overlapping). */
 function inside(spans: readonly { start: number; end: number }[], s: number, e: number): boolean {
@@ -30,11 +34,14 @@ function inside(spans: readonly { start: number; end: number }[], s: number, e: 
   return p !== undefined && p.start < e
 }
 
-// Each pattern with the score of a match found without a postal-code phrase before it.
-const PATTERNS: readonly (readonly [RegExp, number])[] = [
-  [DIGITS_RE, 0],
-  [UK_RE, 0.5],
-  [CA_RE, 0.5],
+// Each pattern with the score of a match found without a postal-code phrase before it, and
+// a test on the text's hints that fails only when the pattern cannot match.
+const PATTERNS: readonly (readonly [RegExp, number, (h: TextHints) => boolean])[] = [
+  // Four to six consecutive digits, reported only after a postal-code phrase.
+  [DIGITS_RE, 0, (h) => h.digitRun >= 4 && mentions(h, CONTEXT_WORDS)],
+  // Both shapes hold three capitals.
+  [UK_RE, 0.5, (h) => h.upper >= 3],
+  [CA_RE, 0.5, (h) => h.upper >= 3],
 ]
 
 /** Every shape holds at least two digits (a UK postcode's two), the others more. */
@@ -51,7 +58,8 @@ export const zipCodeDetector: Detector = {
     if (hints !== undefined && hints.digits < MIN_DIGITS) return []
     const spans: Span[] = []
     const context = (at: number) => CONTEXT_RE.test(text.slice(Math.max(0, at - WINDOW), at))
-    for (const [re, alone] of PATTERNS) {
+    for (const [re, alone, possible] of PATTERNS) {
+      if (hints !== undefined && !possible(hints)) continue
       re.lastIndex = 0
       for (let m = re.exec(text); m !== null; m = re.exec(text)) {
         const start = m.index

@@ -22,6 +22,7 @@ import {
   POLITICAL_GROUPS,
   RELIGIONS,
 } from '../gazetteers/people-words.js'
+import { placeBits, placeGazetteers } from '../gazetteers/places.js'
 import { foldKey } from './fold.js'
 import { WordTable } from './word-table.js'
 
@@ -47,6 +48,12 @@ export const W = {
   AMBIGUOUS_NRP: 16384,
 } as const
 
+/**
+ * The bits of {@link W}. The shared word table holds other detectors' bits above them (a
+ * one-word place's entry, see `placeBits`), which the analysis masks off.
+ */
+export const W_MASK = 0xffff
+
 /** Where first names and surnames come from. */
 export type NameSource = 'compromise' | 'compromise+faker'
 
@@ -59,8 +66,20 @@ export interface Lexicon {
   isPlacePhrase(key: string): boolean
   /** True when some multi-word place starts with the folded word `key` ("costa"). */
   mayStartPlacePhrase(key: string): boolean
-  /** The same words as a table that can be probed without slicing a key out of the text. */
+  /**
+   * The same words as a table that can be probed without slicing a key out of the text.
+   * After {@link Lexicon.addPlaces} it holds also every one-word place name a word of ASCII
+   * letters can spell, with the place entry's bits (`placeBits`) above the {@link W} flags:
+   * the location detector reads a word's place from the probe the analysis made, so each
+   * word is looked up once for both. The table is replaced then; read it per text.
+   */
   readonly table: WordTable
+  /**
+   * Adds the one-word place names to {@link Lexicon.table} (once). It loads the place
+   * gazetteers, so only the location detector asks for it, on its first text: processes
+   * that never look for places keep the smaller table and their start-up time.
+   */
+  addPlaces(): void
 }
 
 const NAME_TAGS = new Set(['FirstName', 'MaleName', 'FemaleName', 'LastName', 'Person'])
@@ -282,18 +301,41 @@ function buildLexicon(source: NameSource): Lexicon {
   for (const w of [...EXTRA_DEMONYMS, ...RELIGIONS, ...POLITICAL_GROUPS]) add(w, W.NRP)
   for (const w of AMBIGUOUS_POLITICAL) add(w, W.AMBIGUOUS_NRP)
   for (const w of EXTRA_FUNCTION_WORDS) add(w, W.FUNCTION | W.COMMON)
-  const table = new WordTable(map)
+  let table = new WordTable(map)
+  let withPlaces = false
   const placeStarts = new Set([...places].map((p) => p.slice(0, p.indexOf(' '))))
   return {
     source,
     flags: (key) => {
       const id = table.find(key)
-      return id < 0 ? 0 : table.flags(id)
+      return id < 0 ? 0 : table.flags(id) & W_MASK
     },
     isPlacePhrase: (key) => places.has(key),
     mayStartPlacePhrase: (key) => placeStarts.has(key),
-    table,
+    get table() {
+      return table
+    },
+    addPlaces(): void {
+      if (withPlaces) return
+      const merged = new Map(map)
+      for (const [key, bits] of asciiPlaceWords()) merged.set(key, (merged.get(key) ?? 0) | bits)
+      table = new WordTable(merged)
+      withPlaces = true
+    },
   }
+}
+
+// Keys of the place gazetteer that an ASCII word of the location detector can spell: a letter,
+// then letters, apostrophes and hyphens (see `words` in `detectors/location.ts`).
+const ASCII_PLACE_WORD_RE = /^[a-z][a-z'-]*$/
+
+/** The one-word place names an ASCII word can spell, with their entries' bits. */
+function asciiPlaceWords(): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const [key, entry] of placeGazetteers().entries) {
+    if (ASCII_PLACE_WORD_RE.test(key)) out.set(key, placeBits(entry))
+  }
+  return out
 }
 
 // Latin-script names only: the detectors look for names in Latin-script text, and other

@@ -2,11 +2,13 @@
  * The tokens the named-entity analysis works on: {@link tokenize}'s words and punctuation,
  * each with its folded gazetteer key and flags, read in one pass. ASCII words (nearly all of
  * them) are classified from their character codes and looked up in place; only words with
- * other characters take the general path through `toLowerCase` and {@link foldKey}.
+ * other characters take the general path through `toLowerCase` and {@link foldKey}. The flat
+ * token arrays and their table probes ({@link scanTokens}) are shared with the location
+ * detector, whose place names live in the same table: one pass and one lookup per word.
  */
 import { foldKey } from './fold.js'
 import type { Lexicon } from './lexicon.js'
-import { W } from './lexicon.js'
+import { W, W_MASK } from './lexicon.js'
 import type { Token } from './tokenize.js'
 import type { WordTable } from './word-table.js'
 
@@ -85,10 +87,14 @@ function charLength(text: string, i: number): number {
 
 const NOT_NAMEABLE = W.FUNCTION | W.HONORIFIC
 
-const KIND_PUNCT = 0
-const KIND_ASCII = 1
-const KIND_OTHER = 2
-const LINE_START = 4
+/** {@link TokenScan.kinds}: punctuation (low two bits). */
+export const KIND_PUNCT = 0
+/** {@link TokenScan.kinds}: a word of ASCII letters, digits and joiners (low two bits). */
+export const KIND_ASCII = 1
+/** {@link TokenScan.kinds}: any other word (low two bits). */
+export const KIND_OTHER = 2
+/** {@link TokenScan.kinds}: the token starts a line (a flag bit). */
+export const LINE_START = 4
 const FNV_OFFSET = 0x811c9dc5
 const FNV_PRIME = 0x01000193
 
@@ -114,17 +120,50 @@ function grow(): void {
 }
 
 /**
- * Reads the tokens of `text` with the words' gazetteer flags from `lex`. Token boundaries
- * and line starts are exactly {@link tokenize}'s.
+ * The tokens of one text as flat arrays, read once and looked up once for every detector
+ * that reads words (the named-entity analysis and the location detector). Entries at
+ * indices below `n` are valid until another text is scanned: the arrays are scratch space
+ * reused from text to text.
  */
-export function readTokens(text: string, lex: Lexicon): TokenList {
-  const n = scan(text)
+export interface TokenScan {
+  readonly text: string
+  readonly lex: Lexicon
+  /** The table of `lex` the words were probed in (see `Lexicon.addPlaces`). */
+  readonly table: WordTable
+  /** How many tokens the text holds. */
+  readonly n: number
+  /** Start offset of each token. */
+  readonly starts: Int32Array
+  /** End offset (exclusive) of each token. */
+  readonly ends: Int32Array
+  /** {@link KIND_PUNCT}, {@link KIND_ASCII} or {@link KIND_OTHER}, with {@link LINE_START}. */
+  readonly kinds: Uint8Array
+  /** Upper-case letters of each ASCII word. */
+  readonly uppers: Int32Array
+  /**
+   * For an ASCII word not starting with a digit, its slot in `lex.table` (the probe of its
+   * lowercase form) or -1; meaningless for other tokens.
+   */
+  readonly slots: Int32Array
+}
+
+let lastScan: TokenScan | undefined
+
+/**
+ * Splits `text` into tokens and probes `lex.table` once for each ASCII word; the last text's
+ * scan is reused, so the detectors run one after another on a text share one pass. Token
+ * boundaries and line starts are exactly {@link tokenize}'s.
+ */
+export function scanTokens(text: string, lex: Lexicon): TokenScan {
   const table = lex.table
+  if (lastScan?.text === text && lastScan.lex === lex && lastScan.table === table) return lastScan
+  // Forget the previous scan first: its arrays are overwritten from here on.
+  lastScan = undefined
+  const n = scan(text)
   // Locals: the module's scratch bindings are mutable, so each use would reload them.
   const startAt = starts
   const endAt = ends
   const kindAt = kinds
-  const upperAt = uppers
   const slotAt = hashes
   // Look every ASCII word up in a tight loop of its own: the table does not fit in the
   // cache, and independent probes let the processor overlap their memory loads.
@@ -136,6 +175,24 @@ export function readTokens(text: string, lex: Lexicon): TokenList {
         ? -1
         : table.probe(slotAt[k] as number, text, startAt[k] as number, endAt[k] as number)
   }
+  lastScan = { text, lex, table, n, starts, ends, kinds, uppers, slots: hashes }
+  return lastScan
+}
+
+/**
+ * Reads the tokens of `text` with the words' gazetteer flags from `lex`. Token boundaries
+ * and line starts are exactly {@link tokenize}'s.
+ */
+export function readTokens(text: string, lex: Lexicon): TokenList {
+  const {
+    n,
+    table,
+    starts: startAt,
+    ends: endAt,
+    kinds: kindAt,
+    uppers: upperAt,
+    slots: slotAt,
+  } = scanTokens(text, lex)
   // Sized up front: the count is known, and growing by pushes copied the array repeatedly.
   const toks = new Array<Tok>(n)
   let anyFlags = 0
@@ -302,11 +359,14 @@ function asciiWord(
       innerCap: false,
     }
   }
-  let id = found
+  // A word the table holds only as a place name (no W flag) is unknown to the analysis.
+  let id = found >= 0 && (table.flags(found) & W_MASK) === 0 ? -1 : found
   let key: string
   let bareEnd = end
+  // A hit's key is the word's ASCII lowercase: spelt from the word rather than read from the
+  // table, whose key strings lie scattered in the heap (two more cache misses per word).
   if (id >= 0) {
-    key = table.key(id)
+    key = lower ? word : word.toLowerCase()
   } else if (
     len > 2 &&
     text.charCodeAt(end - 2) === 0x27 &&
@@ -314,11 +374,12 @@ function asciiWord(
   ) {
     bareEnd = end - 2
     id = table.findAscii(text, start, bareEnd)
-    key = id >= 0 ? table.key(id) : text.slice(start, bareEnd).toLowerCase()
+    if (id >= 0 && (table.flags(id) & W_MASK) === 0) id = -1
+    key = text.slice(start, bareEnd).toLowerCase()
   } else {
     key = lower ? word : word.toLowerCase()
   }
-  const flags = id >= 0 ? table.flags(id) : 0
+  const flags = id >= 0 ? table.flags(id) & W_MASK : 0
   const cap = c >= 65 && c <= 90
   const acronym = upper === len && len >= 2 && len <= 5
   const nameable = (flags & NOT_NAMEABLE) === 0 && !(cap && acronym)
