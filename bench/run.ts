@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<void>> = {
   anonymize: async () => (await import('./anonymize.js')).run(),
   fpe: async () => (await import('./fpe.js')).run(),
   authz: async () => (await import('./authz.js')).run(),
+  'governed-read': async () => (await import('./governed-read.js')).run(),
   vault: async () => (await import('./vault.js')).run(),
 }
 

@@ -164,14 +164,14 @@ interface Party {
 
 const SEP = '\u0001'
 const LAKE: Party = { entity: lakeEntity(), key: 'lake' }
-const ACTION_UIDS: ReadonlyMap<string, Uid> = new Map()
+const ACTION_UIDS = new Map<string, Uid>()
 
 /** The action's uid, one frozen object per action (the request holds it by reference). */
 function actionUid(action: ActionName): Uid {
   let uid = ACTION_UIDS.get(action)
   if (uid === undefined) {
     uid = Object.freeze({ type: 'Action', id: action })
-    ;(ACTION_UIDS as Map<string, Uid>).set(action, uid)
+    ACTION_UIDS.set(action, uid)
   }
   return uid
 }
@@ -180,7 +180,8 @@ function actionUid(action: ActionName): Uid {
  * Every name a policy text could use to reach an entity attribute: `.name`, `has name`,
  * `["name"]` and `has "name"` all spell the name as a word of the text. Null when a string
  * holds a character escape (`"t\u{61}gs"`), which could spell a name no word shows: then
- * nothing is left out. Annotations and comments only add words, which keeps more attributes, never fewer.
+ * nothing is left out. Annotations and comments only add words: more attributes kept, never
+ * fewer.
  */
 export function referencedNames(texts: readonly string[]): ReadonlySet<string> | null {
   const names = new Set<string>()

@@ -109,7 +109,7 @@ export function loadPolicySet(
       const rf = annotations['rowFilter']
       if (rf !== undefined) {
         // Name the policy by its id when it has one, as schema errors do.
-        const at = key === id ? `${source} (${id})` : where
+        const at = key === id ? id : where
         if (json.json.effect === 'forbid') {
           issue(at, '@rowFilter is allowed on permit policies only')
         } else {
