@@ -13,13 +13,11 @@ import { runCatalogContract } from './catalog.contract.js'
 const dir = mkdtempSync(join(tmpdir(), 'strongroom-sqlite-catalog-'))
 const path = join(dir, 'lake', 'catalog.db')
 
-runCatalogContract('sqlite', {
-  create: () => Promise.resolve(createSqliteCatalog({ path })),
-  cleanup: () => rm(dir, { recursive: true, force: true }),
-  // A second connection to the same file, as any other process could open it.
-  execRaw: async (sql) => {
+/** Runs SQL over a second connection to the file, as any other process could open it. */
+function execRawAt(file: string): (sql: string) => Promise<void> {
+  return async (sql) => {
     const db = await openSqlite({
-      path,
+      path: file,
       busyTimeoutMs: 5000,
       pragmas: [],
       unavailableCode: 'ERR_CATALOG_UNAVAILABLE',
@@ -29,7 +27,13 @@ runCatalogContract('sqlite', {
     } finally {
       db.close()
     }
-  },
+  }
+}
+
+runCatalogContract('sqlite', {
+  create: () => Promise.resolve(createSqliteCatalog({ path })),
+  cleanup: () => rm(dir, { recursive: true, force: true }),
+  execRaw: execRawAt(path),
 })
 
 describe('sqlite catalog file', () => {
@@ -52,17 +56,5 @@ describe('sqlite catalog file', () => {
 const accessPath = join(dir, 'access', 'catalog.db')
 runCatalogAccessContract('sqlite', {
   create: () => Promise.resolve(createSqliteCatalog({ path: accessPath })),
-  execRaw: async (sql) => {
-    const db = await openSqlite({
-      path: accessPath,
-      busyTimeoutMs: 5000,
-      pragmas: [],
-      unavailableCode: 'ERR_CATALOG_UNAVAILABLE',
-    })
-    try {
-      db.exec(sql)
-    } finally {
-      db.close()
-    }
-  },
+  execRaw: execRawAt(accessPath),
 })
