@@ -183,34 +183,6 @@ export async function* decidedStream<D, T extends { rowCount: number }>(
 }
 
 /**
- * Runs a metadata operation after its decision: the decision's policies go into the one
- * `success` event, and a denial becomes its `failure` event.
- */
-export async function decidedLookup<D, T>(
-  ctx: LakeContext,
-  call: AuditedCall,
-  decide: () => Promise<D>,
-  policyIdsOf: (decision: D) => readonly string[],
-  fn: (decision: D) => Promise<T>,
-): Promise<T> {
-  const requestId = randomUUID()
-  let result: T
-  let policyIds: readonly string[] = []
-  try {
-    const decision = await decide()
-    policyIds = policyIdsOf(decision)
-    result = await fn(decision)
-  } catch (e) {
-    await ctx.audit
-      .record({ ...failure(ctx, { ...call, policyIds }, requestId, e) })
-      .catch(() => undefined)
-    throw e
-  }
-  await ctx.audit.record({ ...base(ctx, { ...call, policyIds }, requestId), outcome: 'success' })
-  return result
-}
-
-/**
  * Runs a decision ahead of an operation that audits itself later: a refusal is recorded as
  * the operation's `failure` event (a denial, with its policies) and rethrown; an allowed
  * decision records nothing of its own.
