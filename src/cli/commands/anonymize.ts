@@ -69,7 +69,11 @@ export function registerAnonymizeCommands(cli: CliContext): void {
       '--hierarchies <dir>',
       'folder of hierarchy files: <column>.csv or ARX <dataset>_hierarchy_<column>.csv',
     )
-    .option('--qi <columns>', 'quasi-identifiers (default: every column with a hierarchy)', listOption('--qi'))
+    .option(
+      '--qi <columns>',
+      'quasi-identifiers (default: every column with a hierarchy)',
+      listOption('--qi'),
+    )
     .option('--max-suppression <share>', 'largest share of rows suppressed, e.g. 4%', parseShare)
     .addOption(
       new Option('--method <method>', 'optimal full-domain search or Mondrian local recoding')

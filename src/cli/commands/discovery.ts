@@ -146,7 +146,11 @@ export function registerDiscoveryCommands(cli: CliContext): void {
       '--config <file>',
       "discovery settings for a file scan (YAML: strongroom.yaml's discovery section)",
     )
-    .option('--min-confidence <x>', 'report spans at least this confident (0..1)', unitIntervalOption)
+    .option(
+      '--min-confidence <x>',
+      'report spans at least this confident (0..1)',
+      unitIntervalOption,
+    )
     .option(
       '--reveal',
       'show up to five matched values per finding (audited for datasets; never stored)',
