@@ -5,17 +5,22 @@ import { describe, expect, it } from 'vitest'
 import { BUILTIN_DETECTORS } from '../../src/discovery/default-registry.js'
 import { textHints } from '../../src/discovery/detector.js'
 import type { TextHints } from '../../src/discovery/detector.js'
-import { hasContext, mentions } from '../../src/discovery/detectors/pattern-detector.js'
+import {
+  createPatternDetector,
+  hasContext,
+  mentions,
+} from '../../src/discovery/detectors/pattern-detector.js'
 
 // The pre-filters let a detector skip a text from its hints alone. They are only sound when
 // every hint is exact and no gate rejects a text that holds a match: both are checked here
 // against plain reference implementations and against the detectors run with every gate open.
 
 /**
- * Hints that pass every gate: the detectors then read every text. Its lower-case text
- * answers every keyword test (`includes`) with yes.
+ * Hints that pass every gate: the detectors then read every text. Its lower-case text is
+ * longer than any text a keyword test reads (4,096 characters), so every keyword test
+ * answers yes.
  */
-const EVERY_WORD = { includes: () => true } as unknown as string
+const EVERY_WORD = ' '.repeat(4097)
 const OPEN: TextHints = {
   lower: EVERY_WORD,
   digits: Infinity,
@@ -202,6 +207,49 @@ describe('keyword gates', () => {
     expect(all.filter((s) => s.type === 'AGE').map((s) => long.slice(s.start, s.end))).toEqual([
       '41',
     ])
+  })
+
+  it('find any keyword as a plain substring, as `includes` would, one list over many texts', () => {
+    // Keywords with regex characters are matched literally.
+    const keywords = ['d.l.', 'y/o', 'a+b', '(x)', 'code postal']
+    const pieces = ['d', 'l', '.', 'y', '/', 'o', 'a', '+', 'b', '(', 'x', ')', ' ', 'C', 'P']
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 24 }), (chars) => {
+        const text = chars.join('')
+        const lower = text.toLowerCase()
+        // The same list object asked about text after text: no answer leaks to the next text.
+        expect(mentions(textHints(text), keywords)).toBe(keywords.some((k) => lower.includes(k)))
+      }),
+      { numRuns: 2000 },
+    )
+    expect(mentions(textHints('DxLx'), keywords)).toBe(false)
+    expect(mentions(textHints('issued D.L. 42'), keywords)).toBe(true)
+    expect(mentions(textHints('Code Postal 75001'), keywords)).toBe(true)
+    expect(mentions(textHints('any text'), [])).toBe(false)
+  })
+
+  it("skip texts holding none of a detector's needed substrings, matched literally", () => {
+    const detector = createPatternDetector({
+      id: 'needs-probe',
+      entityType: 'NEEDS_PROBE',
+      patterns: [/\b\w+\b/g],
+      baseScore: 0.5,
+      needs: ['a.b', '://'],
+    })
+    // Case and regex characters count: "a.b" is not "axb" nor "A.B".
+    expect(detector.detect('axb and a:/b')).toEqual([])
+    expect(detector.detect('A.B')).toEqual([])
+    expect(detector.detect('see a.b').length).toBeGreaterThan(0)
+    expect(detector.detect('http://x').length).toBeGreaterThan(0)
+    // An empty list needs nothing.
+    const open = createPatternDetector({
+      id: 'needs-none',
+      entityType: 'NEEDS_PROBE',
+      patterns: [/\b\w+\b/g],
+      baseScore: 0.5,
+      needs: [],
+    })
+    expect(open.detect('plain words')).toHaveLength(2)
   })
 })
 

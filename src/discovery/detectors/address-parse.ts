@@ -23,7 +23,18 @@ import {
   STREET_TYPES,
   UNIT_WORDS,
 } from './address-lexicon.js'
-import { asciiLetter, letterAt, pointLength } from './text-chars.js'
+import {
+  asciiLetter as importedAsciiLetter,
+  letterAt as importedLetterAt,
+  pointLength as importedPointLength,
+} from './text-chars.js'
+
+// The character tests the scanning loops call per character, bound once in this module:
+// some loaders (tsx, which runs the benchmarks) turn each use of an imported binding into a
+// getter call, which cost as much as the test itself.
+const asciiLetter = importedAsciiLetter
+const letterAt = importedLetterAt
+const pointLength = importedPointLength
 
 /** One component the parser found, typed for the detector that reports it. */
 export interface PlaceSpan {

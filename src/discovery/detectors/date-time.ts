@@ -58,6 +58,9 @@ function monthIndex(name: string): number {
   return MONTHS.indexOf(name.slice(0, 3).toLowerCase() as (typeof MONTHS)[number]) + 1
 }
 
+// Every weekday's name ends in "day".
+const DAY_WORDS = ['day']
+
 const CONTEXT = ['born', 'birth', 'dob', 'date', 'birthday', 'since', 'until', 'expires']
 
 /**
@@ -76,7 +79,7 @@ export const dateTimeDetector: Detector = createPatternDetector({
     { pattern: MDY_NAME_RE, gate: (h) => h.digitRun >= 4 && mentions(h, MONTHS) },
     { pattern: DMY_NAME_RE, gate: (h) => h.digitRun >= 4 && mentions(h, MONTHS) },
     { pattern: MY_NAME_RE, gate: (h) => h.digitRun >= 4 && mentions(h, MONTHS) },
-    { pattern: WEEKDAY_RE, gate: (h) => mentions(h, ['day']) },
+    { pattern: WEEKDAY_RE, gate: (h) => mentions(h, DAY_WORDS) },
   ],
   validate: (m) => {
     const span = (score: number) => ({ start: m.index, end: m.index + m[0].length, score })

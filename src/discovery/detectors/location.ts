@@ -13,19 +13,35 @@
  */
 import type { Detector, Span } from '../detector.js'
 import {
-  CITY_POPULATION_THRESHOLD,
-  MAX_PLACE_WORDS,
-  normalizePlace,
-  placeEntryOf,
+  CITY_POPULATION_THRESHOLD as importedCityPopulationThreshold,
+  MAX_PLACE_WORDS as importedMaxPlaceWords,
+  normalizePlace as importedNormalizePlace,
+  placeEntryOf as importedPlaceEntryOf,
   placeGazetteers,
 } from '../gazetteers/places.js'
 import type { PlaceEntry, PlaceGazetteers } from '../gazetteers/places.js'
 import { getLexicon } from '../ner/lexicon.js'
-import { KIND_ASCII, scanTokens } from '../ner/tokens.js'
+import { KIND_ASCII as importedKindAscii, scanTokens } from '../ner/tokens.js'
 import type { TokenScan } from '../ner/tokens.js'
 import { parseAddresses } from './address-parse.js'
-import { NAME_CONNECTORS, STOP_WORDS } from './address-lexicon.js'
-import { letterAt, pointLength } from './text-chars.js'
+import type { PlaceSpan } from './address-parse.js'
+import {
+  NAME_CONNECTORS as importedNameConnectors,
+  STOP_WORDS as importedStopWords,
+} from './address-lexicon.js'
+import { letterAt as importedLetterAt, pointLength as importedPointLength } from './text-chars.js'
+
+// What the scan uses per character or per word, bound once in this module: some loaders
+// (tsx, which runs the benchmarks) turn each use of an imported binding into a getter call.
+const letterAt = importedLetterAt
+const pointLength = importedPointLength
+const normalizePlace = importedNormalizePlace
+const placeEntryOf = importedPlaceEntryOf
+const KIND_ASCII = importedKindAscii
+const MAX_PLACE_WORDS = importedMaxPlaceWords
+const NAME_CONNECTORS = importedNameConnectors
+const STOP_WORDS = importedStopWords
+const CITY_POPULATION_THRESHOLD = importedCityPopulationThreshold
 
 export { CITY_POPULATION_THRESHOLD }
 
@@ -172,24 +188,31 @@ function shortSpace(text: string, from: number, to: number): boolean {
   return true
 }
 
-// The words of a text, read by character codes: this runs on nearly every text a scan sees,
-// where a Unicode regex and a second test per word cost several times more.
-function words(text: string): Word[] {
-  const out: Word[] = []
-  const n = text.length
-  const add = (start: number, end: number, norm: string, cap: boolean) => {
-    let w = wordPool[out.length]
-    if (w === undefined) {
-      w = { start, end, norm, cap }
-      wordPool.push(w)
-    } else {
-      w.start = start
-      w.end = end
-      w.norm = norm
-      w.cap = cap
-    }
-    out.push(w)
+/** Appends a word to `out`, reusing the pooled object at its index. */
+function addWord(out: Word[], start: number, end: number, norm: string, cap: boolean): void {
+  let w = wordPool[out.length]
+  if (w === undefined) {
+    w = { start, end, norm, cap }
+    wordPool.push(w)
+  } else {
+    w.start = start
+    w.end = end
+    w.norm = norm
+    w.cap = cap
   }
+  out.push(w)
+}
+
+// The list `words` fills, emptied for each text (the scan is synchronous and keeps no word).
+const textWords: Word[] = []
+
+// The words of a text, read by character codes: this runs on nearly every text a scan sees,
+// where a Unicode regex and a second test per word cost several times more. The returned
+// list is reused by the next call.
+function words(text: string): Word[] {
+  const out = textWords
+  out.length = 0
+  const n = text.length
   let i = 0
   while (i < n) {
     const c = text.charCodeAt(i)
@@ -212,10 +235,10 @@ function words(text: string): Word[] {
       } else break
     }
     const raw = text.slice(i, k)
-    if (ascii) add(i, k, hasUpper ? raw.toLowerCase() : raw, c <= 90)
+    if (ascii) addWord(out, i, k, hasUpper ? raw.toLowerCase() : raw, c <= 90)
     else {
       const first = raw[0] ?? ''
-      add(i, k, normalizePlace(raw), first !== first.toLowerCase())
+      addWord(out, i, k, normalizePlace(raw), first !== first.toLowerCase())
     }
     i = k
   }
@@ -332,8 +355,26 @@ class PlaceLookup {
   }
 }
 
+// The first parsed span that may still overlap a candidate: candidates come in text order.
+let blockedFrom = 0
+
+/**
+ * True when `[s, e)` overlaps a span of `parsed` (sorted, few). A pointer moving forward
+ * with the candidates keeps this linear in the number of addresses, which a scan per
+ * candidate would not be; a plain function, not a closure made per text.
+ */
+function blocked(parsed: readonly PlaceSpan[], s: number, e: number): boolean {
+  while (blockedFrom < parsed.length && (parsed[blockedFrom]?.end ?? 0) <= s) blockedFrom++
+  for (let k = blockedFrom; k < parsed.length; k++) {
+    const p = parsed[k]
+    if (p === undefined || p.start >= e) return false
+    if (p.start < e && s < p.end) return true
+  }
+  return false
+}
+
 /** Gazetteer and trigger-phrase hits outside the parsed addresses. */
-function gazetteerSpans(text: string, blocked: (s: number, e: number) => boolean): Span[] {
+function gazetteerSpans(text: string, parsed: readonly PlaceSpan[]): Span[] {
   const g = placeGazetteers()
   const lex = getLexicon()
   lex.addPlaces()
@@ -378,19 +419,18 @@ function gazetteerSpans(text: string, blocked: (s: number, e: number) => boolean
         bestPopulation = entry.population
       }
     }
-    const best = bestKind === null ? null : { n: bestN, kind: bestKind, population: bestPopulation }
-    const context = best !== null || w.cap || lowerText ? trigger(text, ws, i) : null
+    const context = bestKind !== null || w.cap || lowerText ? trigger(text, ws, i) : null
     const run = context === null ? 0 : nameRun(text, ws, i, lowerText)
-    if (best !== null && !(context === 'strong' && run > best.n)) {
-      const last = ws[i + best.n - 1] ?? w
+    if (bestKind !== null && !(context === 'strong' && run > bestN)) {
+      const last = ws[i + bestN - 1] ?? w
       const cased = w.cap
       // The one-word hit's entry says whether the name is also a common word.
-      const common = best.n === 1 && (firstCommon || w.norm.length <= 2)
-      const score = scoreHit(best.kind, best.population, common, cased, context)
-      if (score >= 0.3 && !blocked(w.start, last.end)) {
+      const common = bestN === 1 && (firstCommon || w.norm.length <= 2)
+      const score = scoreHit(bestKind, bestPopulation, common, cased, context)
+      if (score >= 0.3 && !blocked(parsed, w.start, last.end)) {
         spans.push({ type: 'LOCATION', start: w.start, end: last.end, score })
       }
-      i += best.n
+      i += bestN
       continue
     }
     // A name no gazetteer knows: after a strong place phrase, or after "in"/"from" when it
@@ -409,7 +449,7 @@ function gazetteerSpans(text: string, blocked: (s: number, e: number) => boolean
       let score = 0
       if (context === 'strong') score = lowerText ? 0.6 : 0.88
       else if (w.cap && closing && inBefore(ws, i) && !g.commonWords.has(w.norm)) score = 0.5
-      if (score > 0 && !blocked(w.start, last.end)) {
+      if (score > 0 && !blocked(parsed, w.start, last.end)) {
         spans.push({ type: 'LOCATION', start: w.start, end: last.end, score })
         i += run
         continue
@@ -437,20 +477,8 @@ export const locationDetector: Detector = {
         spans.push({ type: 'LOCATION', start: p.start, end: p.end, score: p.score })
       }
     }
-    // Parsed spans are few and sorted; a linear scan per candidate would be quadratic only
-    // in the number of addresses in one text, which stays small, but a pointer keeps it
-    // linear regardless.
-    let ptr = 0
-    const blocked = (s: number, e: number): boolean => {
-      while (ptr < parsed.length && (parsed[ptr]?.end ?? 0) <= s) ptr++
-      for (let k = ptr; k < parsed.length; k++) {
-        const p = parsed[k]
-        if (p === undefined || p.start >= e) return false
-        if (p.start < e && s < p.end) return true
-      }
-      return false
-    }
-    for (const s of gazetteerSpans(text, blocked)) spans.push(s)
+    blockedFrom = 0
+    for (const s of gazetteerSpans(text, parsed)) spans.push(s)
     return spans
   },
 }

@@ -15,12 +15,14 @@ import { createPatternDetector, hasContext, mentions } from './pattern-detector.
 const MRN_RE =
   /(?<![A-Za-z0-9])(?:MRN|medical record(?: number| no\.?| #)?|patient (?:id|number|no\.?)|chart (?:number|no\.?)|hospital number)[\s:#.]{0,4}([A-Z]{0,3}-?\d[\dA-Z-]{4,11})(?![A-Za-z0-9])/gi
 
+// Each label holds one of these, in any case (a constant: `mentions` compiles each list once).
+const GATE_WORDS = ['mrn', 'medical record', 'patient ', 'chart ', 'hospital number']
+
 /** Detects record numbers after their label; score 0.85. Only the number is reported. */
 export const medicalRecordNumberDetector: Detector = createPatternDetector({
   id: 'medical-record-number',
   minDigits: 5,
-  // Each label holds one of these, in any case.
-  gate: (h) => mentions(h, ['mrn', 'medical record', 'patient ', 'chart ', 'hospital number']),
+  gate: (h) => mentions(h, GATE_WORDS),
   entityType: 'MEDICAL_RECORD_NUMBER',
   patterns: [MRN_RE],
   validate: (m) => {

@@ -117,7 +117,11 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
   const words = (options.contextWords ?? []).map((w) => w.toLowerCase())
   const boost = options.contextBoost ?? 0
   const minDigits = options.minDigits ?? 0
-  const needs = options.needs ?? []
+  // One regex for the whole list: a loop of `includes` read the text once per substring.
+  const needs =
+    options.needs === undefined || options.needs.length === 0
+      ? undefined
+      : keywordPattern(options.needs)
   // Compiled once: detection is synchronous and never re-entered, so each call can reset
   // and reuse these (compiling per call cost more than matching on short texts).
   const compiled = patterns.map((p) => new RegExp(p.source, p.flags))
@@ -128,7 +132,7 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
       const hints = given ?? textHints(text)
       if (hints.digits < minDigits) return []
       if (gate !== undefined && !gate(hints)) return []
-      if (needs.length > 0 && !includesAny(text, needs)) return []
+      if (needs !== undefined && !needs.test(text)) return []
       const spans: Span[] = []
       for (let p = 0; p < compiled.length; p++) {
         const re = compiled[p] as RegExp
@@ -172,26 +176,37 @@ export function mentions(hints: TextHints, keywords: readonly string[]): boolean
   if (hints.lower.length > KEYWORD_TEST_MAX) return true
   // Several patterns of one detector may ask about one list for the same text: the answer
   // for the last text is kept per list.
-  const last = mentioned.get(keywords)
-  if (last?.lower === hints.lower) return last.found
-  const found = includesAny(hints.lower, keywords)
-  if (last === undefined) mentioned.set(keywords, { lower: hints.lower, found })
-  else {
-    last.lower = hints.lower
-    last.found = found
-  }
-  return found
+  let test = keywordTests.get(keywords)
+  if (test === undefined) {
+    test = { re: keywordPattern(keywords), lower: undefined, found: false }
+    keywordTests.set(keywords, test)
+  } else if (test.lower === hints.lower) return test.found
+  test.lower = hints.lower
+  test.found = test.re.test(hints.lower)
+  return test.found
 }
 
 /** Texts longer than this skip keyword tests (see {@link mentions}). */
 const KEYWORD_TEST_MAX = 4096
 
-const mentioned = new WeakMap<readonly string[], { lower: string; found: boolean }>()
+/** A keyword list's compiled test and its answer for the last text asked about. */
+interface KeywordTest {
+  readonly re: RegExp
+  lower: string | undefined
+  found: boolean
+}
 
-/** True when `text` contains one of `needles` (a loop: no closure per call on the hot path). */
-function includesAny(text: string, needles: readonly string[]): boolean {
-  for (let i = 0; i < needles.length; i++) if (text.includes(needles[i] as string)) return true
-  return false
+const keywordTests = new WeakMap<readonly string[], KeywordTest>()
+
+/**
+ * One regex finding any of `keywords` as a substring: one pass over the text, where a loop
+ * of `includes` read it once per keyword (twice as slow on short texts). Lists must be
+ * constants: the regex is compiled once per list object.
+ */
+function keywordPattern(keywords: readonly string[]): RegExp {
+  // No keyword: nothing to find (an empty alternation would match everywhere).
+  if (keywords.length === 0) return /(?!)/
+  return new RegExp(keywords.map((k) => k.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'))
 }
 
 /**

@@ -21,6 +21,11 @@ const WINDOW = 32
 // A piece of every alternative of CONTEXT_RE, lower case.
 const CONTEXT_WORDS = ['zip', 'post', 'plz', 'cep', 'cap', 'code postal', 'postleitzahl']
 
+/** True when a postal-code phrase stands in the window before offset `at`. */
+function phraseBefore(text: string, at: number): boolean {
+  return CONTEXT_RE.test(text.slice(Math.max(0, at - WINDOW), at))
+}
+
 /** True when `[s, e)` overlaps one of `spans` (sorted by start, non-overlapping). */
 function inside(spans: readonly { start: number; end: number }[], s: number, e: number): boolean {
   let lo = 0
@@ -57,13 +62,12 @@ export const zipCodeDetector: Detector = {
   detect(text: string, hints?: TextHints): Span[] {
     if (hints !== undefined && hints.digits < MIN_DIGITS) return []
     const spans: Span[] = []
-    const context = (at: number) => CONTEXT_RE.test(text.slice(Math.max(0, at - WINDOW), at))
     for (const [re, alone, possible] of PATTERNS) {
       if (hints !== undefined && !possible(hints)) continue
       re.lastIndex = 0
       for (let m = re.exec(text); m !== null; m = re.exec(text)) {
         const start = m.index
-        const score = context(start) ? 0.8 : alone
+        const score = phraseBefore(text, start) ? 0.8 : alone
         if (score > 0) spans.push({ type: 'ZIP_CODE', start, end: start + m[0].length, score })
       }
     }

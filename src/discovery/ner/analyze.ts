@@ -14,10 +14,15 @@ import {
   STREET_WORDS_AFTER,
   STREET_WORDS_BEFORE,
 } from '../gazetteers/people-words.js'
-import { getLexicon, W } from './lexicon.js'
+import { getLexicon, W as importedW } from './lexicon.js'
 import type { Lexicon, NameSource } from './lexicon.js'
 import { readTokens } from './tokens.js'
 import type { Tok } from './tokens.js'
+
+// The flag values, bound once in this module: some loaders (tsx, which runs the benchmarks)
+// turn each use of an imported binding into a getter call, and the analysis reads flags
+// for every word.
+const W = importedW
 
 /** The spans of one text, by entity type. */
 export interface NerResult {

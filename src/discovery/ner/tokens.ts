@@ -8,9 +8,14 @@
  */
 import { foldKey } from './fold.js'
 import type { Lexicon } from './lexicon.js'
-import { W, W_MASK } from './lexicon.js'
+import { W as importedW, W_MASK as importedWMask } from './lexicon.js'
 import type { Token } from './tokenize.js'
 import type { WordTable } from './word-table.js'
+
+// Bound once in this module: some loaders (tsx, which runs the benchmarks) turn each use of
+// an imported binding into a getter call, and these are read for every word.
+const W = importedW
+const W_MASK = importedWMask
 
 /** A token with what the analysis needs to know about it. */
 export interface Tok extends Token {
