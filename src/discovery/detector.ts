@@ -134,7 +134,8 @@ export interface Detector {
   readonly entityType: string
   /**
    * Every match in `text`; spans may overlap, the scanner resolves overlaps. `hints`, when
-   * given, describe `text` (the scanner computes them once for all detectors).
+   * given, describe `text` (the scanner computes them once for all detectors). The list may
+   * be shared (an empty answer is one frozen list): read it, copy it, never add to it.
    */
   detect(text: string, hints?: TextHints): Span[]
 }

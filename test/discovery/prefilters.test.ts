@@ -193,6 +193,23 @@ describe('detector pre-filters', () => {
     expect(card?.detect(text, textHints(text))).toHaveLength(1)
     expect(card?.detect(text, { ...textHints(text), figureDigits: 11 })).toEqual([])
   })
+
+  it('share one empty answer that no caller can change', () => {
+    const card = BUILTIN_DETECTORS.find((d) => d.id === 'credit-card')
+    const skipped = card?.detect('no figures here', textHints('no figures here')) ?? []
+    const planted = { type: 'CREDIT_CARD', start: 0, end: 2, score: 1 }
+    expect(() => skipped.push(planted)).toThrow(TypeError)
+    // Every other skipped detector and every later skipped text still answers nothing.
+    for (const d of BUILTIN_DETECTORS)
+      expect(d.detect('plain words', textHints('plain'))).toEqual([])
+    // Gates that pass on a text without a match answer nothing too, and a match still counts.
+    const text = 'card 4111 1111 1111 1112 and 4111 1111 1111 1111'
+    expect(card?.detect(text, textHints(text))).toEqual([
+      expect.objectContaining({ start: 29, end: 48 }),
+    ])
+    const bad = 'card 4111 1111 1111 1112'
+    expect(card?.detect(bad, textHints(bad))).toEqual([])
+  })
 })
 
 describe('keyword gates', () => {

@@ -84,6 +84,11 @@ export function hasContext(
 
 const WORD_RE = /^[a-z0-9]+$/
 
+// The answer of a detector its gates rule out: most detectors skip most texts, and a new
+// empty array per skipped call was some fifty allocations per text. Frozen, so a caller that
+// tried to add to it would fail loudly instead of changing every later answer.
+const NONE = Object.freeze([]) as unknown as Span[]
+
 /**
  * True when `w` (letters and digits) is a maximal run of `[a-z0-9]` in `s`: found in place,
  * where splitting the window into a set of words cost an array and a set per match.
@@ -130,10 +135,11 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
     entityType,
     detect(text: string, given?: TextHints): Span[] {
       const hints = given ?? textHints(text)
-      if (hints.digits < minDigits) return []
-      if (gate !== undefined && !gate(hints)) return []
-      if (needs !== undefined && !needs.test(text)) return []
-      const spans: Span[] = []
+      if (hints.digits < minDigits) return NONE
+      if (gate !== undefined && !gate(hints)) return NONE
+      if (needs !== undefined && !needs.test(text)) return NONE
+      // Made on the first match: most texts that pass the gates still hold none.
+      let spans: Span[] | undefined
       for (let p = 0; p < compiled.length; p++) {
         const re = compiled[p] as RegExp
         const patternGate = gates[p]
@@ -148,6 +154,7 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
           const refined: Refined =
             verdict === true ? { start: m.index, end: m.index + m[0].length } : verdict
           const base = refined.score ?? baseScore
+          spans ??= []
           if (refined.testValue === true) {
             const { start, end } = refined
             spans.push({ type: entityType, start, end, score: base, testValue: true })
@@ -155,13 +162,18 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
             const score = hasContext(text, refined.start, refined.end, words)
               ? Math.min(1, base + boost)
               : base
-            spans.push({ type: entityType, start: refined.start, end: refined.end, score })
+            spans.push({
+              type: entityType,
+              start: refined.start,
+              end: refined.end,
+              score,
+            })
           }
           // Resume after the accepted value, which may be shorter than the greedy match.
           if (refined.end > m.index) re.lastIndex = refined.end
         }
       }
-      return dropContained(spans)
+      return spans === undefined ? NONE : dropContained(spans)
     },
   }
 }
