@@ -328,10 +328,11 @@ export async function mayListDataset(
  * so creating a dataset is allowed exactly where owning one would be.
  */
 export async function authorizeWrite(ctx: LakeContext, name: string): Promise<AuthorizationResult> {
-  const [engine, principal] = await Promise.all([ctx.access.engine(), ctx.access.principal()])
-  const found = await lookup(ctx, name)
-  if (found !== undefined) return (await authorizeDataset(ctx, name, 'write')).result
   const { namespace, name: n } = parseDatasetName(name)
+  if ((await ctx.catalog.getDataset(namespace, n)) !== undefined) {
+    return (await authorizeDataset(ctx, name, 'write')).result
+  }
+  const [engine, principal] = await Promise.all([ctx.access.engine(), ctx.access.principal()])
   const info: DatasetInfo = {
     id: `${namespace}.${n}`,
     owner: principal.id,

@@ -7,6 +7,7 @@
 import type { ColumnAccess, Explanation, PolicyEngine } from '../access/engine.js'
 import { ACTIONS, type ActionName } from '../access/schema.js'
 import type { AuditQuery, AuditRecord } from '../audit/audit-event.js'
+import { unknownPrincipal } from '../catalog/access-rules.js'
 import { StrongroomError } from '../errors.js'
 import {
   authorizeDataset,
@@ -183,13 +184,7 @@ export async function explainAccess(
   await authorizeLake(ctx, 'managePolicy')
   const record = await ctx.catalog.getPrincipal(request.as).catch(() => undefined)
   if (record === undefined) {
-    throw new StrongroomError(
-      'ERR_AUTHZ_UNKNOWN_PRINCIPAL',
-      `No principal ${request.as.slice(0, 128)}`,
-      {
-        hint: 'list principals with `strongroom principal ls`',
-      },
-    )
+    throw unknownPrincipal(request.as.slice(0, 128))
   }
   const ds = await requireDataset(ctx, request.dataset)
   const v = await ctx.catalog.getVersion(ds.id)

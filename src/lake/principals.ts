@@ -4,6 +4,7 @@
  * no principal at all lets its first one be added, and makes it an administrator, since
  * nobody could otherwise ever be allowed anything.
  */
+import { unknownPrincipal } from '../catalog/access-rules.js'
 import type { PrincipalRecord } from '../catalog/catalog.js'
 import { levelOf, type Sensitivity } from '../access/model.js'
 import { StrongroomError } from '../errors.js'
@@ -72,9 +73,7 @@ export async function setPrincipal(
   await authorizeLake(ctx, 'admin')
   const current = await ctx.catalog.getPrincipal(id)
   if (current === undefined) {
-    throw new StrongroomError('ERR_AUTHZ_UNKNOWN_PRINCIPAL', `No principal ${id}`, {
-      details: { principal: id },
-    })
+    throw unknownPrincipal(id)
   }
   return ctx.catalog.putPrincipal(
     {
@@ -129,9 +128,7 @@ export async function revokeRole(ctx: LakeContext, id: string, role: string): Pr
     )
   }
   if ((await ctx.catalog.getPrincipal(id)) === undefined) {
-    throw new StrongroomError('ERR_AUTHZ_UNKNOWN_PRINCIPAL', `No principal ${id}`, {
-      details: { principal: id },
-    })
+    throw unknownPrincipal(id)
   }
   return ctx.catalog.revokeRole(id, role)
 }

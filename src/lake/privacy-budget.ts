@@ -302,7 +302,7 @@ export async function runDpQuery(ctx: LakeContext, plan: DpQueryPlan): Promise<D
   // principal must be allowed to read the dataset and to see (plaintext or masked) each one.
   const decision = await authorizeDataset(ctx, plan.dataset, 'read', { purpose: DP_PURPOSE })
   const { version, files } = await versionFiles(ctx, decision, plan.version)
-  await planReadAccess(ctx, decision.ds, version, {
+  await planReadAccess(ctx, decision, version, {
     columns: plan.columns,
     purpose: DP_PURPOSE,
     action: 'read',

@@ -6,13 +6,13 @@
  */
 import type { ColumnDecision } from '../access/engine.js'
 import type { ColumnInfo } from '../access/model.js'
-import type { DatasetRecord, VersionRecord } from '../catalog/catalog.js'
+import type { VersionRecord } from '../catalog/catalog.js'
 import { formatDatasetName } from '../core/names.js'
 import type { ColumnSchema } from '../core/schema.js'
 import { StrongroomError } from '../errors.js'
 import type { RowPredicate } from '../formats/engine.js'
 import type { ColumnRule } from '../protect/spec.js'
-import { accessDenied, datasetInfo } from './access-control.js'
+import { accessDenied, datasetInfo, type DatasetDecision } from './access-control.js'
 import type { LakeContext } from './context.js'
 
 /** A purpose: a lowercase word such as `training`, `analytics`, `support`. */
@@ -99,13 +99,15 @@ export function maskRuleFor(column: ColumnSchema, info: ColumnInfo | undefined):
  */
 export async function planReadAccess(
   ctx: LakeContext,
-  ds: DatasetRecord,
+  decision: DatasetDecision,
   v: VersionRecord,
   request: ReadAccessRequest,
 ): Promise<ReadAccess> {
   const purpose = checkPurpose(request.purpose)
-  const [engine, principal] = await Promise.all([ctx.access.engine(), ctx.access.principal()])
-  const info = await datasetInfo(ctx, ds, v.schema)
+  const { ds, engine, principal } = decision
+  // The dataset decision was made over the current version; an older one has its own columns.
+  const info =
+    v.version === ds.currentVersion ? decision.info : await datasetInfo(ctx, ds, v.schema)
   const name = formatDatasetName(ds)
   const mayList = () =>
     engine.authorize({ principal, action: 'list', resource: { dataset: info } }).decision ===

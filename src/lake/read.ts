@@ -154,10 +154,11 @@ export async function authorizeRead(
   exporting?: ExportOptions,
 ): Promise<GovernedRead> {
   const purpose = checkPurpose(options.purpose)
-  const { ds } = await authorizeDataset(ctx, dataset, 'read', { purpose })
+  const decision = await authorizeDataset(ctx, dataset, 'read', { purpose })
+  const { ds } = decision
   const v = await requireVersion(ctx, ds, options.version)
   checkOptions(ds, v, options)
-  const access = await planReadAccess(ctx, ds, v, {
+  const access = await planReadAccess(ctx, decision, v, {
     columns: options.columns,
     purpose,
     action: exporting === undefined ? 'read' : 'export',

@@ -7,8 +7,8 @@
 import type { Command } from 'commander'
 import { InvalidArgumentError, Option } from 'commander'
 import { LEVELS, type Sensitivity } from '../../access/model.js'
+import { unknownPrincipal } from '../../catalog/access-rules.js'
 import type { PrincipalRecord } from '../../catalog/catalog.js'
-import { StrongroomError } from '../../errors.js'
 import type { PolicyDiff } from '../../lake/policies.js'
 import type { PrincipalOptions } from '../../lake/principals.js'
 import { integerOption } from '../options.js'
@@ -138,9 +138,7 @@ export function registerAccessCommands(cli: CliContext, policy: Command): void {
     .action(async (id: string) => {
       const removed = await withLake((lake) => lake.removePrincipal(id))
       if (!removed) {
-        throw new StrongroomError('ERR_AUTHZ_UNKNOWN_PRINCIPAL', `No principal ${id}`, {
-          details: { principal: id },
-        })
+        throw unknownPrincipal(id)
       }
       out({ removed: id }, () => `Removed ${id}.\n`)
     })
