@@ -3,12 +3,15 @@
  * (repeated to ~5 MB), against one pass of a single simple regex over the same text in
  * the same run (the floor of any pattern scanner); goal ≥ 5 MB/s on one core. (2) the cost
  * of classifying a 1M-row table on ingest: ingest with classification against ingest
- * without, same file, same run; goal ≤ 1.10× (≤ 10% added).
+ * without, same file, same run; goal ≤ 1.10× (≤ 10% added). (3) memory on large inputs:
+ * the peak RSS of scanning a document five times larger against the smaller one, each in its
+ * own process; goal: flat (≤ 1.25×).
  *
  * The free-text figures are also given in CPU time of this process: on a machine shared with
  * other work, wall time counts the waits for a core, CPU time only the scan's own work.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createDefaultRegistry } from '../src/discovery/default-registry.js'
 import { scanText } from '../src/discovery/scan-text.js'
@@ -44,6 +47,28 @@ function texts(): string[] {
     (_, i) =>
       `Customer ${i} wrote from user${i}@example.test about card 4539 1488 0343 6467 on 2024-03-0${i % 9}.`,
   )
+}
+
+/** Peak RSS and counts of scanning the document at `path` in a child process. */
+function scanChild(path: string): { bytes: number; spans: number; maxRssKiB: number } {
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'discovery-child.ts'), path],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  )
+  return JSON.parse(out.trim().split('\n').at(-1) as string) as {
+    bytes: number
+    spans: number
+    maxRssKiB: number
+  }
+}
+
+/** Writes `base` as lines, repeated to at least `mb` megabytes; returns the file's path. */
+function writeDocument(dir: string, base: readonly string[], mb: number): string {
+  const once = base.map((t) => t.replace(/\s*\n\s*/g, ' ')).join('\n') + '\n'
+  const path = join(dir, `doc-${mb}mb.txt`)
+  writeFileSync(path, once.repeat(Math.ceil((mb * 1e6) / Buffer.byteLength(once))))
+  return path
 }
 
 export async function run(): Promise<void> {
@@ -95,6 +120,25 @@ export async function run(): Promise<void> {
   })
 
   const dir = await workDir('discovery')
+  // Memory: the report keeps counts and at most 100,000 spans, so a larger document should
+  // not need more memory than a smaller one.
+  const small = scanChild(writeDocument(dir, base, 6))
+  const large = scanChild(writeDocument(dir, base, 30))
+  const mib = (kib: number) => (kib / 1024).toFixed(0)
+  console.log(
+    `scan a document: ${(small.bytes / 1e6).toFixed(1)} MB (${small.spans} spans) peak RSS ${mib(small.maxRssKiB)} MiB; ${(large.bytes / 1e6).toFixed(1)} MB (${large.spans} spans) peak RSS ${mib(large.maxRssKiB)} MiB`,
+  )
+  const growth = large.maxRssKiB / small.maxRssKiB
+  report({
+    name: 'discovery-memory',
+    value: large.maxRssKiB / 1024,
+    baseline: small.maxRssKiB / 1024,
+    ratio: growth,
+    goal: 'ratio <= 1.25 (5x the input, flat memory)',
+    unit: 'MiB',
+    met: growth <= 1.25,
+  })
+
   const csv = await benchCsv(dir)
   let i = 0
   const ingest = (classify: boolean) => async () => {
