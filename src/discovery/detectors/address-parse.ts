@@ -15,7 +15,7 @@
  *
  * Work is linear: one tokenisation pass, and every extension step consumes tokens.
  */
-import { normalizePlace } from '../gazetteers/places.js'
+import { normalizePlace as importedNormalizePlace } from '../gazetteers/places.js'
 import {
   NAME_CONNECTORS,
   STOP_WORDS,
@@ -29,12 +29,13 @@ import {
   pointLength as importedPointLength,
 } from './text-chars.js'
 
-// The character tests the scanning loops call per character, bound once in this module:
-// some loaders (tsx, which runs the benchmarks) turn each use of an imported binding into a
-// getter call, which cost as much as the test itself.
+// The character tests the scanning loops call per character, and the word normaliser, bound
+// once in this module: some loaders (tsx, which runs the benchmarks) turn each use of an
+// imported binding into a getter call, which cost as much as the test itself.
 const asciiLetter = importedAsciiLetter
 const letterAt = importedLetterAt
 const pointLength = importedPointLength
+const normalizePlace = importedNormalizePlace
 
 /** One component the parser found, typed for the detector that reports it. */
 export interface PlaceSpan {
@@ -47,16 +48,21 @@ export interface PlaceSpan {
 type Kind = 'num' | 'word' | 'nl' | 'punct'
 
 interface Token {
-  readonly kind: Kind
-  readonly start: number
+  kind: Kind
+  start: number
   /** End without a trailing abbreviation dot. */
-  readonly end: number
-  /** Normalised text without a trailing dot. */
-  readonly norm: string
+  end: number
+  /**
+   * Normalised text without a trailing dot, once known: see {@link norm}. Words of plain
+   * ASCII leave it unset, since the lexicon and suffix tests read their codes instead.
+   */
+  norm: string | undefined
+  /** A word of ASCII letters, apostrophes and hyphens: its norm is its lowercase. */
+  ascii: boolean
   /** The token had a trailing dot ("St.", "92."). */
-  readonly dot: boolean
-  readonly cap: boolean
-  readonly upper: boolean
+  dot: boolean
+  cap: boolean
+  upper: boolean
   /**
    * Lexicon facts, each computed on first use and remembered (a word is tested as a street
    * type or unit word many times while cores and components are tried around it).
@@ -65,7 +71,8 @@ interface Token {
 }
 
 // Bits of `Token.facts`. LEXICON_KNOWN says the word lists were consulted (one map lookup
-// fills STREET, UNIT, CONNECTOR and STOP); SUFFIX_KNOWN says the suffix test was run.
+// fills STREET, UNIT, CONNECTOR, STOP, MONTH, QUANTITY and ENGLISH_TYPE); SUFFIX_KNOWN says
+// the suffix test was run.
 const LEXICON_KNOWN = 1
 const STREET = 2
 const UNIT = 4
@@ -73,147 +80,60 @@ const CONNECTOR = 8
 const STOP = 16
 const SUFFIX_KNOWN = 32
 const SUFFIX = 64
+const MONTH = 128
+const QUANTITY = 256
+const ENGLISH_TYPE = 512
 
-// Every listed word with the bits of the lists holding it: one lookup per word instead of one
-// per list.
-const LEXICON = new Map<string, number>()
-for (const [list, bit] of [
-  [STREET_TYPES, STREET],
-  [UNIT_WORDS, UNIT],
-  [NAME_CONNECTORS, CONNECTOR],
-  [STOP_WORDS, STOP],
-] as const) {
-  for (const w of list) LEXICON.set(w, (LEXICON.get(w) ?? 0) | bit)
-}
+// Tokens are kept in one pool reused from text to text (parsing is synchronous, and a parser
+// is done with its tokens before the next one tokenizes): `tokenize` overwrites the objects
+// in place, so a scan allocates no object and, for ASCII words, no string per token. The pool
+// keeps as many tokens as the longest window held.
+const pool: Token[] = []
+/** The text the pooled tokens were read from. */
+let source = ''
 
-/** The lexicon bits of word token `t`, looked up once. */
-function lexicon(t: Token): number {
-  if ((t.facts & LEXICON_KNOWN) === 0) {
-    let bits = LEXICON.get(t.norm) ?? 0
-    // Abbreviations are listed with their dot too ("st.", "apt."); only the street and unit
-    // lists hold such entries.
-    if (t.dot) bits |= (LEXICON.get(`${t.norm}.`) ?? 0) & (STREET | UNIT)
-    t.facts |= LEXICON_KNOWN | bits
+/** Writes token `index` of the pool. */
+function setToken(
+  index: number,
+  kind: Kind,
+  start: number,
+  end: number,
+  norm: string | undefined,
+  ascii: boolean,
+  dot: boolean,
+  cap: boolean,
+  upper: boolean,
+): void {
+  const t = pool[index]
+  if (t === undefined) {
+    pool.push({ kind, start, end, norm, ascii, dot, cap, upper, facts: 0 })
+    return
   }
-  return t.facts
+  t.kind = kind
+  t.start = start
+  t.end = end
+  t.norm = norm
+  t.ascii = ascii
+  t.dot = dot
+  t.cap = cap
+  t.upper = upper
+  t.facts = 0
 }
 
-// Token grammar: numbers of up to 10 digits with an optional ordinal or single-letter suffix
-// ("12th", "12b") and dot; words of up to 41 letters or marks (apostrophes and hyphens
-// inside), with an optional dot; newlines; and any other single non-space code point. The
-// scanner below reads it by character codes: it runs over most texts a scan sees, and a
-// Unicode regex plus the strings it allocates per token cost several times more.
-// Unicode-property patterns are kept at module level: some loaders compile a `\p{…}` literal
-// to a `new RegExp` at each evaluation.
-const UPPER_RE = /\p{Lu}/u
-const FIGURE_CHAR_RE = /[\p{L}\d.,:/()-]/u
-const PREFIX_WORD_RE = /[\p{L}']+/gu
-const SPACE_RE = /^\s$/u
-
-/** True when the code unit `c` is white space other than a newline. */
-function spaceCode(c: number): boolean {
-  if (c === 32 || c === 9 || c === 11 || c === 12 || c === 13) return true
-  return c >= 128 && SPACE_RE.test(String.fromCharCode(c))
-}
-
-function tokenize(text: string, from: number, to: number): Token[] {
-  const tokens: Token[] = []
-  const n = text.length
-  let i = from
-  while (i < n) {
-    let c = text.charCodeAt(i)
-    if (c !== 10 && spaceCode(c)) {
-      i++
-      continue
-    }
-    if (i >= to) break
-    const start = i
-    if (c === 10) {
-      tokens.push({
-        kind: 'nl',
-        start,
-        end: i + 1,
-        norm: '\n',
-        dot: false,
-        cap: false,
-        upper: false,
-        facts: 0,
-      })
-      i++
-      continue
-    }
-    if (c >= 48 && c <= 57) {
-      let k = i + 1
-      while (k < n && k - i < 10 && (c = text.charCodeAt(k)) >= 48 && c <= 57) k++
-      const a = text.charCodeAt(k)
-      const b = text.charCodeAt(k + 1)
-      if (
-        (a === 115 && b === 116) || // st
-        (a === 110 && b === 100) || // nd
-        (a === 114 && b === 100) || // rd
-        (a === 116 && b === 104) // th
-      ) {
-        k += 2
-      } else if (asciiLetter(a)) k++
-      const end = k
-      const dot = text.charCodeAt(k) === 46
-      const norm = text.slice(start, end)
-      tokens.push({ kind: 'num', start, end, norm, dot, cap: false, upper: false, facts: 0 })
-      i = dot ? k + 1 : k
-      continue
-    }
-    const len = pointLength(text, i)
-    if (!letterAt(text, i, c)) {
-      const norm = text.slice(start, i + len)
-      tokens.push({
-        kind: 'punct',
-        start,
-        end: i + len,
-        norm,
-        dot: false,
-        cap: false,
-        upper: false,
-        facts: 0,
-      })
-      i += len
-      continue
-    }
-    // A word: track whether it is plain ASCII and which cases it holds, so the common case
-    // needs no Unicode normalisation.
-    let ascii = c < 128
-    let hasLower = c >= 97 && c <= 122
-    let k = i + len
-    for (let points = 0; points < 40 && k < n; points++) {
-      const d = text.charCodeAt(k)
-      if (d === 39 || d === 45 || (d >= 97 && d <= 122)) {
-        if (d >= 97) hasLower = true
-        k++
-      } else if (d >= 65 && d <= 90) k++
-      else if (d === 0x2019 || (d >= 128 && letterAt(text, k, d))) {
-        ascii = false
-        k += pointLength(text, k)
-      } else break
-    }
-    const end = k
-    const dot = text.charCodeAt(k) === 46
-    const body = text.slice(start, end)
-    let norm: string
-    let cap: boolean
-    let upper: boolean
-    if (ascii) {
-      norm = body.toLowerCase()
-      cap = c >= 65 && c <= 90
-      upper = cap && body.length > 1 && !hasLower
-    } else {
-      norm = normalizePlace(body)
-      const first = body[0] ?? ''
-      cap = first !== first.toLowerCase()
-      upper = cap && body.length > 1 && body === body.toUpperCase()
-    }
-    tokens.push({ kind: 'word', start, end, norm, dot, cap, upper, facts: 0 })
-    i = dot ? k + 1 : k
+/** Normalised text of `t` without a trailing dot, built on first use. */
+function norm(t: Token): string {
+  let s = t.norm
+  if (s === undefined) {
+    s = source.slice(t.start, t.end)
+    if (t.ascii) s = s.toLowerCase()
+    t.norm = s
   }
-  return tokens
+  return s
+}
+
+/** Length of {@link norm}, without building it for an ASCII word. */
+function normLength(t: Token): number {
+  return t.ascii ? t.end - t.start : norm(t).length
 }
 
 const MONTHS = new Set([
@@ -243,6 +163,9 @@ const MONTHS = new Set([
   'december',
 ])
 
+// The street types an unnumbered street must end with ("Bezrukov Street").
+const ENGLISH_TYPES = new Set(['street', 'road', 'avenue', 'lane', 'drive', 'boulevard'])
+
 const QUANTITY_WORDS = new Set([
   'years',
   'year',
@@ -259,6 +182,183 @@ const QUANTITY_WORDS = new Set([
   'km',
   'miles',
 ])
+
+// Every listed word with the bits of the lists holding it: one lookup per word instead of one
+// per list.
+const LEXICON = new Map<string, number>()
+for (const [list, bit] of [
+  [STREET_TYPES, STREET],
+  [UNIT_WORDS, UNIT],
+  [NAME_CONNECTORS, CONNECTOR],
+  [STOP_WORDS, STOP],
+  [MONTHS, MONTH],
+  [QUANTITY_WORDS, QUANTITY],
+  [ENGLISH_TYPES, ENGLISH_TYPE],
+] as const) {
+  for (const w of list) LEXICON.set(w, (LEXICON.get(w) ?? 0) | bit)
+}
+
+// The ASCII entries of LEXICON again, in an open-addressing table: an ASCII word is looked
+// up by its codes in the text, compared with `| 32` (which lowercases letters and leaves the
+// apostrophe, hyphen, dot and slash as they are), so no lowercase string is built and hashed
+// per word. The hash reads only the length and three codes: a word costs the same whatever
+// its length, and the table is sparse enough that a miss meets under one entry on average.
+// Each slot keeps its word's codes in a fixed-width row of one byte array.
+const SLOTS = 2048
+const SLOT_WIDTH = 16
+const slotCodes = new Uint8Array(SLOTS * SLOT_WIDTH)
+/** Length of each slot's word, 0 for an empty slot: a probe skips most entries by it. */
+const slotLengths = new Uint8Array(SLOTS)
+const slotBits = new Uint16Array(SLOTS)
+
+function hashCodes(s: string, from: number, to: number): number {
+  const first = s.charCodeAt(from) | 32
+  const middle = s.charCodeAt((from + to) >> 1) | 32
+  const last = s.charCodeAt(to - 1) | 32
+  return (
+    (Math.imul(first, 961) + Math.imul(middle, 31) + last + Math.imul(to - from, 7919)) &
+    (SLOTS - 1)
+  )
+}
+
+for (const [w, bits] of LEXICON) {
+  if (!/^[\x20-\x7e]+$/.test(w) || w.length > SLOT_WIDTH) continue
+  let slot = hashCodes(w, 0, w.length)
+  while (slotLengths[slot] !== 0) slot = (slot + 1) & (SLOTS - 1)
+  for (let k = 0; k < w.length; k++) slotCodes[slot * SLOT_WIDTH + k] = w.charCodeAt(k)
+  slotLengths[slot] = w.length
+  slotBits[slot] = bits
+}
+
+/** Lexicon bits of the ASCII word `source[from, to)`, in any case. */
+function asciiLexicon(from: number, to: number): number {
+  const length = to - from
+  if (length > SLOT_WIDTH) return 0
+  for (let slot = hashCodes(source, from, to); ; slot = (slot + 1) & (SLOTS - 1)) {
+    const entryLength = slotLengths[slot] ?? 0
+    if (entryLength === 0) return 0
+    if (entryLength !== length) continue
+    const row = slot * SLOT_WIDTH
+    let k = 0
+    while (k < length && (source.charCodeAt(from + k) | 32) === slotCodes[row + k]) k++
+    if (k === length) return slotBits[slot] ?? 0
+  }
+}
+
+/** The lexicon bits of word token `t`, looked up once. */
+function lexicon(t: Token): number {
+  if ((t.facts & LEXICON_KNOWN) === 0) {
+    let bits: number
+    // Abbreviations are listed with their dot too ("st.", "apt."); only the street and unit
+    // lists hold such entries.
+    if (t.ascii) {
+      bits = asciiLexicon(t.start, t.end)
+      // The dot follows the word in the text: the dotted entry is compared with it in place.
+      if (t.dot) bits |= asciiLexicon(t.start, t.end + 1) & (STREET | UNIT)
+    } else {
+      const w = norm(t)
+      bits = LEXICON.get(w) ?? 0
+      if (t.dot) bits |= (LEXICON.get(`${w}.`) ?? 0) & (STREET | UNIT)
+    }
+    t.facts |= LEXICON_KNOWN | bits
+  }
+  return t.facts
+}
+
+// Token grammar: numbers of up to 10 digits with an optional ordinal or single-letter suffix
+// ("12th", "12b") and dot; words of up to 41 letters or marks (apostrophes and hyphens
+// inside), with an optional dot; newlines; and any other single non-space code point. The
+// scanner below reads it by character codes: it runs over most texts a scan sees, and a
+// Unicode regex plus the strings it allocates per token cost several times more.
+// Unicode-property patterns are kept at module level: some loaders compile a `\p{…}` literal
+// to a `new RegExp` at each evaluation.
+const UPPER_RE = /\p{Lu}/u
+const FIGURE_CHAR_RE = /[\p{L}\d.,:/()-]/u
+const PREFIX_WORD_RE = /[\p{L}']+/gu
+const SPACE_RE = /^\s$/u
+
+/** True when the code unit `c` is white space other than a newline. */
+function spaceCode(c: number): boolean {
+  if (c === 32 || c === 9 || c === 11 || c === 12 || c === 13) return true
+  return c >= 128 && SPACE_RE.test(String.fromCharCode(c))
+}
+
+/** Tokenizes `text[from, to)` into the pool; returns the number of tokens. */
+function tokenize(text: string, from: number, to: number): number {
+  source = text
+  let count = 0
+  const n = text.length
+  let i = from
+  while (i < n) {
+    let c = text.charCodeAt(i)
+    if (c !== 10 && spaceCode(c)) {
+      i++
+      continue
+    }
+    if (i >= to) break
+    const start = i
+    if (c === 10) {
+      setToken(count++, 'nl', start, i + 1, '\n', false, false, false, false)
+      i++
+      continue
+    }
+    if (c >= 48 && c <= 57) {
+      let k = i + 1
+      while (k < n && k - i < 10 && (c = text.charCodeAt(k)) >= 48 && c <= 57) k++
+      const a = text.charCodeAt(k)
+      const b = text.charCodeAt(k + 1)
+      if (
+        (a === 115 && b === 116) || // st
+        (a === 110 && b === 100) || // nd
+        (a === 114 && b === 100) || // rd
+        (a === 116 && b === 104) // th
+      ) {
+        k += 2
+      } else if (asciiLetter(a)) k++
+      const dot = text.charCodeAt(k) === 46
+      setToken(count++, 'num', start, k, undefined, false, dot, false, false)
+      i = dot ? k + 1 : k
+      continue
+    }
+    const len = pointLength(text, i)
+    if (!letterAt(text, i, c)) {
+      setToken(count++, 'punct', start, i + len, undefined, false, false, false, false)
+      i += len
+      continue
+    }
+    // A word: track whether it is plain ASCII and which cases it holds, so the common case
+    // needs no Unicode normalisation.
+    let ascii = c < 128
+    let hasLower = c >= 97 && c <= 122
+    let k = i + len
+    for (let points = 0; points < 40 && k < n; points++) {
+      const d = text.charCodeAt(k)
+      if (d === 39 || d === 45 || (d >= 97 && d <= 122)) {
+        if (d >= 97) hasLower = true
+        k++
+      } else if (d >= 65 && d <= 90) k++
+      else if (d === 0x2019 || (d >= 128 && letterAt(text, k, d))) {
+        ascii = false
+        k += pointLength(text, k)
+      } else break
+    }
+    const end = k
+    const dot = text.charCodeAt(k) === 46
+    if (ascii) {
+      const cap = c >= 65 && c <= 90
+      const upper = cap && end - start > 1 && !hasLower
+      setToken(count++, 'word', start, end, undefined, true, dot, cap, upper)
+    } else {
+      const body = text.slice(start, end)
+      const first = body[0] ?? ''
+      const cap = first !== first.toLowerCase()
+      const upper = cap && body.length > 1 && body === body.toUpperCase()
+      setToken(count++, 'word', start, end, normalizePlace(body), false, dot, cap, upper)
+    }
+    i = dot ? k + 1 : k
+  }
+  return count
+}
 
 // Hungarian house numbers are written with a dot ("Rákóczi út 81."), which belongs to them.
 const DOTTED_NUMBER_TYPES = new Set(['ut', 'u', 'utca', 'ter', 'korut', 'utja'])
@@ -284,6 +384,11 @@ const CAPITAL_POSTAL = [MILITARY_POST_RE, UK_POSTCODE_RE, CA_POSTCODE_RE]
 const MILITARY_POSTAL = [MILITARY_POST_RE]
 const NO_POSTAL: RegExp[] = []
 
+/** The lexicon bits of `t` when it is a word, else 0 (a number is in no list). */
+function wordFacts(t: Token): number {
+  return t.kind === 'word' ? lexicon(t) : 0
+}
+
 function isStreetType(t: Token): boolean {
   return t.kind === 'word' && (lexicon(t) & STREET) !== 0
 }
@@ -298,17 +403,35 @@ function isStop(t: Token): boolean {
   return t.kind === 'word' && (lexicon(t) & STOP) !== 0
 }
 
-function hasStreetSuffix(t: Token): boolean {
-  if (t.kind !== 'word') return false
+function hasStreetSuffix(t: Token | undefined): boolean {
+  if (t?.kind !== 'word') return false
   if ((t.facts & SUFFIX_KNOWN) === 0) {
-    const w = t.norm
-    const yes =
-      SUFFIXES_BY_LAST.get(w.charCodeAt(w.length - 1))?.some(
-        (s) => w.length >= s.length + 3 && w.endsWith(s),
-      ) === true
+    const yes = t.ascii ? asciiSuffix(t.start, t.end) : suffixOf(norm(t))
     t.facts |= SUFFIX_KNOWN | (yes ? SUFFIX : 0)
   }
   return (t.facts & SUFFIX) !== 0
+}
+
+/** True when `w` ends in a street suffix with at least three letters before it. */
+function suffixOf(w: string): boolean {
+  const suffixes = SUFFIXES_BY_LAST.get(w.charCodeAt(w.length - 1))
+  if (suffixes === undefined) return false
+  for (const s of suffixes) if (w.length >= s.length + 3 && w.endsWith(s)) return true
+  return false
+}
+
+/** {@link suffixOf} for the ASCII word `source[from, to)`, read by its codes in any case. */
+function asciiSuffix(from: number, to: number): boolean {
+  const suffixes = SUFFIXES_BY_LAST.get(source.charCodeAt(to - 1) | 32)
+  if (suffixes === undefined) return false
+  for (const s of suffixes) {
+    if (to - from < s.length + 3) continue
+    const at = to - s.length
+    let k = 0
+    while (k < s.length && (source.charCodeAt(at + k) | 32) === s.charCodeAt(k)) k++
+    if (k === s.length) return true
+  }
+  return false
 }
 
 function isUnitWord(t: Token | undefined): boolean {
@@ -323,20 +446,94 @@ for (const suffix of STREET_SUFFIXES) {
   SUFFIXES_BY_LAST.set(last, [...(SUFFIXES_BY_LAST.get(last) ?? []), suffix])
 }
 
-/** True when `c` is the code of `p`, `P`, `u` or `U`: the letters a box or ship core opens with. */
-function opensBox(c: number): boolean {
-  return c === 80 || c === 112 || c === 85 || c === 117
+/**
+ * False when no box or ship core can open at `text[at]`: those open with P and a dot, space,
+ * O or S ("P.O. Box", "P O Box", "Post Office Box", "PSC 12, Box"), or with U and N or S
+ * ("Unit 4, Box", "USS"; the ship pattern is Unicode case-insensitive, so a long s too). Other
+ * tokens skip two regex runs.
+ */
+function opensBox(text: string, at: number): boolean {
+  const c = text.charCodeAt(at) | 32
+  const d = text.charCodeAt(at + 1)
+  if (c === 112) {
+    const e = d | 32
+    return e === 46 || e === 32 || e === 111 || e === 115
+  }
+  return c === 117 && ((d | 32) === 110 || (d | 32) === 115 || d === 0x17f)
+}
+
+/**
+ * False when none of the capital-letter postal patterns can match at `text[at]`, a capital:
+ * the UK and Canadian ones have a digit second or third, after capitals only; the military one
+ * opens with A, F or D and then P, in any case. Most capitalised words skip three regex runs.
+ */
+function capitalPostal(text: string, at: number): boolean {
+  const c = text.charCodeAt(at)
+  const d = text.charCodeAt(at + 1)
+  if (d >= 48 && d <= 57) return true
+  if (d >= 65 && d <= 90) {
+    const e = text.charCodeAt(at + 2)
+    if (e >= 48 && e <= 57) return true
+  }
+  return (c === 65 || c === 68 || c === 70) && (d | 32) === 112
+}
+
+/** An ordinal number token, `/^\d{1,3}(?:st|nd|rd|th)$/i`, read by its codes. */
+function isOrdinal(t: Token): boolean {
+  const digits = t.end - t.start - 2
+  if (digits < 1 || digits > 3) return false
+  for (let k = t.start; k < t.start + digits; k++) {
+    const c = source.charCodeAt(k)
+    if (c < 48 || c > 57) return false
+  }
+  const a = source.charCodeAt(t.end - 2) | 32
+  const b = source.charCodeAt(t.end - 1) | 32
+  return (
+    (a === 115 && b === 116) || // st
+    (a === 110 && b === 100) || // nd
+    (a === 114 && b === 100) || // rd
+    (a === 116 && b === 104) // th
+  )
 }
 
 /** A house number: 1–5 digits, optionally one letter ("12b"). */
 function isHouseNumber(t: Token | undefined): boolean {
   if (t?.kind !== 'num') return false
-  // `/^\d{1,5}[a-zA-Z]?$/` by character codes: it is asked of nearly every token.
-  const s = t.norm
-  let k = 0
-  while (k < s.length && k < 6 && s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) k++
-  if (k < 1 || k > 5) return false
-  return k === s.length || (k + 1 === s.length && asciiLetter(s.charCodeAt(k)))
+  // `/^\d{1,5}[a-zA-Z]?$/` by character codes on the text: it is asked of nearly every token.
+  const from = t.start
+  const to = t.end
+  let k = from
+  while (k < to && k - from < 6 && source.charCodeAt(k) >= 48 && source.charCodeAt(k) <= 57) k++
+  if (k === from || k - from > 5) return false
+  return k === to || (k + 1 === to && asciiLetter(source.charCodeAt(k)))
+}
+
+/** True when the code unit before `at` is a letter, a digit or one of `.,:/()-`. */
+function figureCharBefore(text: string, at: number): boolean {
+  if (at === 0) return false
+  const c = text.charCodeAt(at - 1)
+  if (c >= 128) return FIGURE_CHAR_RE.test(text[at - 1] ?? '')
+  // `,` `-` `.` `/`, the digits and `:` are the codes 44 to 58.
+  return asciiLetter(c) || (c >= 44 && c <= 58) || c === 40 || c === 41
+}
+
+/** True when `text[from, to)` holds only white space, commas and list markers. */
+function separatorsOnly(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k)
+    // `\n` `*` `,` `-` `>` `?` `|` `•`
+    const separator =
+      c === 10 ||
+      c === 42 ||
+      c === 44 ||
+      c === 45 ||
+      c === 62 ||
+      c === 63 ||
+      c === 124 ||
+      c === 0x2022
+    if (!separator && !spaceCode(c)) return false
+  }
+  return true
 }
 
 interface Core {
@@ -352,9 +549,12 @@ interface Core {
 /** Parses every address in a text; see the module comment. */
 export class AddressParser {
   readonly #text: string
-  readonly #tokens: Token[]
+  readonly #from: number
+  readonly #to: number
   readonly #lower: boolean
   readonly #out: PlaceSpan[] = []
+  /** Number of pooled tokens, read by `parse` (the pool is shared by every parser). */
+  #count = 0
 
   /**
    * Parses `text[from, to)`; offsets stay those of `text`, whose other parts are still read
@@ -362,14 +562,15 @@ export class AddressParser {
    */
   constructor(text: string, from = 0, to = text.length, lower = !UPPER_RE.test(text)) {
     this.#text = text
-    this.#tokens = tokenize(text, from, to)
+    this.#from = from
+    this.#to = to
     // All-lowercase texts carry no capitalisation signal; names are then told by grammar.
     this.#lower = lower
   }
 
   /** Runs the parser; returns address and location spans in text order. */
   parse(): PlaceSpan[] {
-    const n = this.#tokens.length
+    const n = (this.#count = tokenize(this.#text, this.#from, this.#to))
     let i = 0
     while (i < n) {
       const core = this.#core(i)
@@ -383,7 +584,7 @@ export class AddressParser {
   }
 
   #tok(i: number): Token | undefined {
-    return this.#tokens[i]
+    return i >= 0 && i < this.#count ? pool[i] : undefined
   }
 
   /** True when only spaces (no newline or other character) separate tokens `a` and `b`. */
@@ -418,7 +619,7 @@ export class AddressParser {
   /** Index of the first token starting at or after character offset `pos`. */
   #tokenAt(from: number, pos: number): number {
     let k = from
-    while (k < this.#tokens.length && (this.#tok(k)?.start ?? 0) < pos) k++
+    while (k < this.#count && (this.#tok(k)?.start ?? 0) < pos) k++
     return k
   }
 
@@ -432,11 +633,11 @@ export class AddressParser {
 
   /** Abbreviations ("St.", "Apt.") and Hungarian house numbers keep their dot. */
   #keepsDot(t: Token, from: number, to: number): boolean {
-    if (t.kind === 'word') return t.norm.length <= 4 || isStreetType(t) || isUnitWord(t)
+    if (t.kind === 'word') return normLength(t) <= 4 || isStreetType(t) || isUnitWord(t)
     if (t.kind !== 'num') return false
     for (let k = from; k < to; k++) {
       const w = this.#tok(k)
-      if (w !== undefined && DOTTED_NUMBER_TYPES.has(w.norm)) return true
+      if (w !== undefined && DOTTED_NUMBER_TYPES.has(norm(w))) return true
     }
     return false
   }
@@ -444,8 +645,7 @@ export class AddressParser {
   #core(i: number): Core | undefined {
     const t = this.#tok(i)
     if (t === undefined || t.kind === 'nl' || t.kind === 'punct') return undefined
-    // Both box patterns open with P or U: other tokens skip two regex runs.
-    const box = opensBox(this.#text.charCodeAt(t.start))
+    const box = opensBox(this.#text, t.start)
       ? (this.#sticky(PO_BOX_RE, t.start) ?? this.#sticky(SHIP_RE, t.start))
       : null
     if (box !== null) {
@@ -457,6 +657,8 @@ export class AddressParser {
       if (this.#adjacent(i, i + 1)) return this.#spanOf(i, i + 2, 0.55)
     }
     if (t.kind === 'num') return this.#numberFirst(i)
+    // A name-first core opens with a capitalised word or a street type: most words stop here.
+    if (!t.cap && !isStreetType(t)) return undefined
     return this.#nameFirst(i)
   }
 
@@ -465,8 +667,7 @@ export class AddressParser {
     if (!isHouseNumber(this.#tok(i))) return undefined
     // A number inside a longer figure ("1,234", "3-4", "10.0.0.1", "SW1A") is not a house
     // number.
-    const before = this.#text[(this.#tok(i)?.start ?? 0) - 1] ?? ' '
-    if (FIGURE_CHAR_RE.test(before)) return undefined
+    if (figureCharBefore(this.#text, this.#tok(i)?.start ?? 0)) return undefined
     let j = i + 1
     let secondNumber = false
     if (isHouseNumber(this.#tok(j)) && this.#adjacent(i, j)) {
@@ -478,12 +679,12 @@ export class AddressParser {
     let capital = false
     while (j - wordsFrom < 6 && this.#adjacent(j - 1, j)) {
       const w = this.#tok(j)
-      const ordinal = w?.kind === 'num' && /^\d{1,3}(?:st|nd|rd|th)$/i.test(w.norm)
+      const ordinal = w?.kind === 'num' && isOrdinal(w)
       // A short lowercase particle may open a name ("51 χλμ Αλεξανδρούπολης 133").
       const particle =
         j === wordsFrom &&
         w?.kind === 'word' &&
-        w.norm.length <= 4 &&
+        normLength(w) <= 4 &&
         !isStop(w) &&
         this.#adjacent(j, j + 1) &&
         this.#tok(j + 1)?.cap === true
@@ -492,14 +693,14 @@ export class AddressParser {
       if (w?.cap === true) capital = true
       j++
       // A word ending in a sentence dot ends the street name.
-      if (w?.dot === true && w.kind === 'word' && !isStreetType(w) && w.norm.length > 4) break
+      if (w?.dot === true && w.kind === 'word' && !isStreetType(w) && normLength(w) > 4) break
     }
     const words = j - wordsFrom
     if (words === 0) return undefined
     if (!capital && !this.#lower) return undefined
     const firstWord = this.#tok(wordsFrom)
     if (words === 1 && firstWord !== undefined) {
-      if (MONTHS.has(firstWord.norm) || QUANTITY_WORDS.has(firstWord.norm)) return undefined
+      if ((wordFacts(firstWord) & (MONTH | QUANTITY)) !== 0) return undefined
     }
     let trailing = false
     if (isHouseNumber(this.#tok(j)) && this.#adjacent(j - 1, j)) {
@@ -514,7 +715,7 @@ export class AddressParser {
     else if (secondNumber) score = 0.6
     else if (context) score = 0.65
     else return undefined
-    if (MONTHS.has(firstWord?.norm ?? '') && !typed) return undefined
+    if (firstWord !== undefined && (wordFacts(firstWord) & MONTH) !== 0 && !typed) return undefined
     return this.#withPrefix(this.#spanOf(this.#leftWords(i), j, context ? score + 0.1 : score))
   }
 
@@ -534,7 +735,7 @@ export class AddressParser {
     if (k === i) return i
     const before = this.#tok(k - 1)
     const afterPreposition =
-      before?.kind === 'word' && ['to', 'at', 'with', 'is', 'in'].includes(before.norm)
+      before?.kind === 'word' && ['to', 'at', 'with', 'is', 'in'].includes(norm(before))
     return typed || afterPreposition ? k : i
   }
 
@@ -555,18 +756,21 @@ export class AddressParser {
     let englishType = false
     while (j - i < 5 && (j === i || this.#adjacent(j - 1, j))) {
       const w = this.#tok(j)
-      if (!this.#nameWord(w, j === i)) break
-      if (w !== undefined && (isStreetType(w) || hasStreetSuffix(w))) {
-        typed = true
-        englishType = ['street', 'road', 'avenue', 'lane', 'drive', 'boulevard'].includes(w.norm)
-      } else englishType = false
+      if (w === undefined || !this.#nameWord(w, j === i)) break
+      // Street suffixes are tested below, for a numbered street only: an unnumbered one
+      // needs an English type word, which the street types list.
+      const street = isStreetType(w)
+      if (street) typed = true
+      englishType = (lexicon(w) & ENGLISH_TYPE) !== 0
       j++
-      if (w?.dot === true && !isStreetType(w) && w.norm.length > 4) break
+      if (w.dot && !street && normLength(w) > 4) break
     }
     const numbered = isHouseNumber(this.#tok(j)) && this.#adjacent(j - 1, j)
     if (numbered) {
+      for (let k = i; k < j && !typed; k++) typed = hasStreetSuffix(this.#tok(k))
       const context = this.#context(t.start)
-      const num = this.#tok(j)?.norm ?? ''
+      const numTok = this.#tok(j)
+      const num = numTok === undefined ? '' : norm(numTok)
       // "Spring 2020" is a season, not a street.
       if (/^(?:19|20)\d\d$/.test(num) && j - i === 1 && !isStreetType(t)) return undefined
       // Without a street type, only an address phrase before it ("return to Name 12") or
@@ -591,7 +795,12 @@ export class AddressParser {
     const before = this.#text.slice(Math.max(0, start - 14), start)
     if (/the corner of $/i.test(before)) start -= 14
     const and = this.#tok(to)
-    if (and?.norm === 'and' && this.#adjacent(to - 1, to) && this.#adjacent(to, to + 1)) {
+    if (
+      and !== undefined &&
+      norm(and) === 'and' &&
+      this.#adjacent(to - 1, to) &&
+      this.#adjacent(to, to + 1)
+    ) {
       const second = this.#core(to + 1)
       if (second !== undefined && /the corner of/i.test(before)) {
         to = second.to
@@ -642,12 +851,35 @@ export class AddressParser {
     if (t === undefined) return false
     const lineBegin = this.#lineBegin(t.start, NAME_LINE_WINDOW)
     if (lineBegin < 0) return false
-    const prefix = this.#text.slice(lineBegin, t.start)
-    if (prefix.includes(':')) return false
-    for (const m of prefix.matchAll(PREFIX_WORD_RE)) {
-      if (STOP_WORDS.has(normalizePlace(m[0]))) return false
+    return !this.#proseBefore(lineBegin, t.start)
+  }
+
+  /** True when `text[from, to)` holds a label colon or a prose function word. */
+  #proseBefore(from: number, to: number): boolean {
+    // Plain ASCII is read by codes, its words looked up in the lexicon table where they
+    // end; any other character sends the whole stretch to the Unicode word pattern.
+    let word = -1
+    for (let k = from; k < to; k++) {
+      const c = this.#text.charCodeAt(k)
+      if (c >= 128) return this.#unicodeProseBefore(from, to)
+      if (asciiLetter(c) || c === 39) {
+        if (word < 0) word = k
+        continue
+      }
+      if (word >= 0 && (asciiLexicon(word, k) & STOP) !== 0) return true
+      word = -1
+      if (c === 58) return true
     }
-    return true
+    return word >= 0 && (asciiLexicon(word, to) & STOP) !== 0
+  }
+
+  #unicodeProseBefore(from: number, to: number): boolean {
+    const prefix = this.#text.slice(from, to)
+    if (prefix.includes(':')) return true
+    for (const m of prefix.matchAll(PREFIX_WORD_RE)) {
+      if (((LEXICON.get(normalizePlace(m[0])) ?? 0) & STOP) !== 0) return true
+    }
+    return false
   }
 
   /** Extends `core` over its components, emits spans, and returns the next token to scan. */
@@ -662,23 +894,23 @@ export class AddressParser {
       let comma = false
       let m = k
       // Separators: spaces, commas, newlines and list markers at the start of a line.
-      while (m < this.#tokens.length) {
+      while (m < this.#count) {
         const s = this.#tok(m)
         if (s?.kind === 'nl') newlines++
-        else if (s?.kind === 'punct' && s.norm === ',') comma = true
-        else if (s?.kind === 'punct' && newlines > 0 && /^[?>*•|-]$/.test(s.norm)) {
+        else if (s?.kind === 'punct' && norm(s) === ',') comma = true
+        else if (s?.kind === 'punct' && newlines > 0 && /^[?>*•|-]$/.test(norm(s))) {
           // list marker
         } else break
         m++
       }
       if (newlines > 3) break
       // After a postal code only a town on the same line may follow ("10115 Berlin").
-      const afterPostal = comps.at(-1)?.kind === 'postal'
+      const afterPostal = comps[comps.length - 1]?.kind === 'postal'
       if (afterPostal && (newlines > 0 || comma)) break
       const t = this.#tok(m)
       if (t === undefined) break
       if (t.start - lastEnd > 12) break
-      if (/[^\s,?>*•|-]/.test(this.#text.slice(lastEnd, t.start))) break
+      if (!separatorsOnly(this.#text, lastEnd, t.start)) break
       const comp = this.#component(m, places)
       if (comp === undefined || (afterPostal && comp.kind !== 'place')) break
       comps.push({
@@ -714,7 +946,9 @@ export class AddressParser {
       c >= 48 && c <= 57
         ? DIGIT_POSTAL
         : c >= 65 && c <= 90
-          ? CAPITAL_POSTAL
+          ? capitalPostal(this.#text, t.start)
+            ? CAPITAL_POSTAL
+            : NO_POSTAL
           : c === 97 || c === 100 || c === 102
             ? MILITARY_POSTAL
             : NO_POSTAL
@@ -726,8 +960,10 @@ export class AddressParser {
       }
     }
     if (t.kind !== 'word') return undefined
-    if (t.norm === 'nan' && !t.cap) return { start: t.start, end: t.end, kind: 'null', next: m + 1 }
-    if (t.upper && t.norm.length <= 3 && places > 0) {
+    if (normLength(t) === 3 && norm(t) === 'nan' && !t.cap) {
+      return { start: t.start, end: t.end, kind: 'null', next: m + 1 }
+    }
+    if (t.upper && normLength(t) <= 3 && places > 0) {
       return { start: t.start, end: t.end, kind: 'state', next: m + 1 }
     }
     if (places >= 3) return undefined
@@ -736,7 +972,7 @@ export class AddressParser {
       const w = this.#tok(j)
       if (!this.#nameWord(w, j === m) || isUnitWord(w)) break
       // A short all-capitals word after a name is a state or province code ("Dallas TX").
-      if (j > m && w?.upper === true && w.norm.length <= 3 && this.#tok(j - 1)?.upper !== true) {
+      if (j > m && w?.upper === true && normLength(w) <= 3 && this.#tok(j - 1)?.upper !== true) {
         break
       }
       if (!this.#lower && w?.cap !== true && w !== undefined && isConnector(w)) {
@@ -744,12 +980,12 @@ export class AddressParser {
         if (!this.#nameWord(this.#tok(j + 1), false)) break
       }
       j++
-      if (w?.dot === true && w.norm.length > 3) break
+      if (w?.dot === true && normLength(w) > 3) break
     }
     if (j === m) return undefined
     // A district number belongs to its town ("Praha 6", "Karlovy Vary 17").
     const district = this.#tok(j)
-    if (district?.kind === 'num' && /^\d{1,2}$/.test(district.norm) && this.#adjacent(j - 1, j)) {
+    if (district?.kind === 'num' && /^\d{1,2}$/.test(norm(district)) && this.#adjacent(j - 1, j)) {
       j++
     }
     const span = this.#spanOf(m, j, 0)
@@ -766,8 +1002,14 @@ export class AddressParser {
       comma: boolean
     }[],
   ): void {
-    const bonus = comps.some((c) => c.kind === 'postal' || c.kind === 'unit') ? 0.1 : 0
-    const block = this.#listLike(core.from) && comps.some((c) => c.newline)
+    let bonus = 0
+    let newline = false
+    for (const c of comps) {
+      if (c.kind === 'postal' || c.kind === 'unit') bonus = 0.1
+      if (c.newline) newline = true
+    }
+    // The line test reads back over the text: asked only when a component is on a new line.
+    const block = newline && this.#listLike(core.from)
     if (!block) {
       const only = comps.length === 1 ? comps[0] : undefined
       if (only?.kind === 'place' && only.comma) {
@@ -776,8 +1018,10 @@ export class AddressParser {
         this.#push('LOCATION', only.start, only.end, 0.86)
         return
       }
-      const last = comps.filter((c) => c.kind !== 'null').at(-1)
-      this.#push('STREET_ADDRESS', core.start, last?.end ?? core.end, core.score + bonus)
+      // The address ends with its last component that is not a null placeholder.
+      let end = core.end
+      for (const c of comps) if (c.kind !== 'null') end = c.end
+      this.#push('STREET_ADDRESS', core.start, end, core.score + bonus)
       return
     }
     // A letter-head block: fields on the core's line belong to the street line.
@@ -806,66 +1050,49 @@ export class AddressParser {
 // ("Bezrukov Street"); only windows around those are parsed, so text without them costs one
 // regex pass. The window reaches back over a street name written before its number and
 // forward over the unit, city, state, postal code and country lines.
-const ANCHOR_WORDS = ['street', 'road', 'avenue', 'lane', 'drive', 'boulevard']
+const ANCHOR_WORDS = [...ENGLISH_TYPES]
 
-/** True when ASCII letters `text[from, to)` spell one of {@link ANCHOR_WORDS}, in any case. */
-function anchorWord(text: string, from: number, to: number): boolean {
-  const first = text.charCodeAt(from) | 32
-  for (const w of ANCHOR_WORDS) {
-    if (w.length !== to - from || w.charCodeAt(0) !== first) continue
-    let k = 1
-    while (k < w.length && (text.charCodeAt(from + k) | 32) === w.charCodeAt(k)) k++
-    if (k === w.length) return true
-  }
-  return false
-}
+// A digit, or an anchor word in any case between `\w` boundaries. Without the `u` flag, `\b`
+// reads `\w` as ASCII and `i` pairs ASCII letters only with their other case. One regex pass
+// over a text costs less than reading it code by code.
+const ANCHOR_RE = new RegExp(`\\d|\\b(?:${ANCHOR_WORDS.join('|')})\\b`, 'gi')
 const WINDOW_BACK = 120
 const WINDOW_AHEAD = 300
 
-/** True for the codes of `\w`: ASCII letters, digits and the underscore. */
-function wordCode(c: number): boolean {
-  return asciiLetter(c) || (c >= 48 && c <= 57) || c === 95
-}
-
 /**
- * Merged `[from, to)` windows around every anchor, starting at whitespace. Anchors are a
- * digit, or one of {@link ANCHOR_WORDS} in any case between `\w` boundaries; they are found
- * by character codes, a regex pass per digit costing more than the parse of most texts.
+ * Merged `[from, to)` windows around every anchor, starting at whitespace, written to `out`
+ * as flat pairs; returns the number of bounds written.
  */
-function windows(text: string): [number, number][] {
-  const out: [number, number][] = []
+function windows(text: string, out: number[]): number {
+  let count = 0
   const n = text.length
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i)
-    const index = i
-    let length = 1
-    if (c < 48 || c > 57) {
-      if (!asciiLetter(c) || (i > 0 && wordCode(text.charCodeAt(i - 1)))) continue
-      let k = i + 1
-      while (k < n && asciiLetter(text.charCodeAt(k))) k++
-      const after = text.charCodeAt(k)
-      const hit = !(after === 95 || (after >= 48 && after <= 57)) && anchorWord(text, i, k)
-      // No anchor starts inside the word; a digit right after it is looked at next.
-      i = k - 1
-      if (!hit) continue
-      length = k - index
-    }
-    const to = Math.min(n, index + length + WINDOW_AHEAD)
-    const last = out.at(-1)
-    if (last !== undefined && index - WINDOW_BACK <= last[1]) {
-      last[1] = to
+  ANCHOR_RE.lastIndex = 0
+  // `test` finds the next anchor without building a match: a digit is one code long, and a
+  // word anchor starts after the ASCII letters that end where the match ends.
+  while (ANCHOR_RE.test(text)) {
+    const end = ANCHOR_RE.lastIndex
+    let index = end - 1
+    const c = text.charCodeAt(index)
+    if (c < 48 || c > 57) while (index > 0 && asciiLetter(text.charCodeAt(index - 1))) index--
+    const to = Math.min(n, end + WINDOW_AHEAD)
+    if (count > 0 && index - WINDOW_BACK <= (out[count - 1] ?? 0)) {
+      out[count - 1] = to
     } else {
       let from = Math.max(0, index - WINDOW_BACK)
       // Start on a word boundary: a token cut in half would read as a different word.
       const limit = Math.max(0, from - 40)
       while (from > limit && !/\s/.test(text[from - 1] ?? ' ')) from--
-      out.push([from, to])
+      out[count++] = from
+      out[count++] = to
     }
     // Later anchors could only extend the last window, which already reaches the end.
     if (to === n) break
   }
-  return out
+  return count
 }
+
+/** Window bounds of the text being parsed, reused from text to text. */
+const bounds: number[] = []
 
 let lastText: string | undefined
 let lastSpans: PlaceSpan[] = []
@@ -877,10 +1104,16 @@ let lastSpans: PlaceSpan[] = []
  */
 export function parseAddresses(text: string): readonly PlaceSpan[] {
   if (text !== lastText) {
-    const lower = !UPPER_RE.test(text)
-    const spans: PlaceSpan[] = []
-    for (const [from, to] of windows(text)) {
-      spans.push(...new AddressParser(text, from, to, lower).parse())
+    const count = windows(text, bounds)
+    let spans: PlaceSpan[] = []
+    if (count > 0) {
+      const lower = !UPPER_RE.test(text)
+      for (let w = 0; w < count; w += 2) {
+        const found = new AddressParser(text, bounds[w] ?? 0, bounds[w + 1] ?? 0, lower).parse()
+        // Most texts are one window: its spans are the result as they are.
+        if (w === 0) spans = found
+        else for (const p of found) spans.push(p)
+      }
     }
     lastSpans = spans
     lastText = text
