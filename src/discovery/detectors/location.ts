@@ -21,8 +21,14 @@ import {
 } from '../gazetteers/places.js'
 import type { PlaceEntry, PlaceGazetteers } from '../gazetteers/places.js'
 import { getLexicon } from '../ner/lexicon.js'
-import { KIND_ASCII as importedKindAscii, scanTokens } from '../ner/tokens.js'
+import type { Lexicon } from '../ner/lexicon.js'
+import {
+  KIND_ASCII as importedKindAscii,
+  KIND_PUNCT as importedKindPunct,
+  scanTokens,
+} from '../ner/tokens.js'
 import type { TokenScan } from '../ner/tokens.js'
+import type { WordTable } from '../ner/word-table.js'
 import { parseAddresses } from './address-parse.js'
 import type { PlaceSpan } from './address-parse.js'
 import {
@@ -38,6 +44,7 @@ const pointLength = importedPointLength
 const normalizePlace = importedNormalizePlace
 const placeEntryOf = importedPlaceEntryOf
 const KIND_ASCII = importedKindAscii
+const KIND_PUNCT = importedKindPunct
 const MAX_PLACE_WORDS = importedMaxPlaceWords
 const NAME_CONNECTORS = importedNameConnectors
 const STOP_WORDS = importedStopWords
@@ -46,7 +53,8 @@ const CITY_POPULATION_THRESHOLD = importedCityPopulationThreshold
 export { CITY_POPULATION_THRESHOLD }
 
 // Words are runs of a letter or mark and up to 40 more letters, marks, apostrophes or
-// hyphens. They are read by character codes (see `words`); these decide the non-ASCII cases.
+// hyphens. Those not read from the token scan are read by character codes (see `readWords`);
+// these decide the non-ASCII cases.
 const SPACE_RE = /^\s$/u
 // Kept at module level: some loaders compile a `\p{…}` literal to a `new RegExp` per use.
 const UPPER_RE = /\p{Lu}/u
@@ -110,9 +118,33 @@ const STRONG_TRIGGERS = new Set([
   'came from',
 ])
 const WEAK_TRIGGERS = new Set(['in', 'from', 'to', 'at', 'near', 'around', 'outside', 'across'])
-// The last words of the strong phrases: a word before a candidate that ends none of them
-// cannot complete one, so the longer phrases need not be built.
-const STRONG_LAST = new Set([...STRONG_TRIGGERS].map((p) => p.slice(p.lastIndexOf(' ') + 1)))
+
+/** A node of {@link STRONG_PHRASES}: the last few words of some strong phrases. */
+interface PhraseNode {
+  /** The words read so far make a whole phrase. */
+  whole: boolean
+  /** The word that may come before them → the node of the longer phrases. */
+  readonly before: Map<string, PhraseNode>
+}
+
+/**
+ * The strong phrases read backwards, word by word, from the word right before a candidate:
+ * following it with the words' normalised forms spares building two- and three-word strings
+ * per candidate only to find that no phrase is one of them.
+ */
+const STRONG_PHRASES: PhraseNode = { whole: false, before: new Map() }
+for (const phrase of STRONG_TRIGGERS) {
+  let node = STRONG_PHRASES
+  for (const word of phrase.split(' ').reverse()) {
+    let next = node.before.get(word)
+    if (next === undefined) {
+      next = { whole: false, before: new Map() }
+      node.before.set(word, next)
+    }
+    node = next
+  }
+  node.whole = true
+}
 
 const NOT_PLACES: ReadonlySet<string> = new Set([
   'january',
@@ -160,16 +192,67 @@ const NOT_PLACES: ReadonlySet<string> = new Set([
   'private',
 ])
 
-// Words that never start a place name, both lists in one set: one lookup per capitalised word.
-const NOT_PLACE_WORDS: ReadonlySet<string> = new Set([...NOT_PLACES, ...STOP_WORDS])
+// What the detector asks of a word besides its place entry, as bits (see `classOf`).
+/** Never starts a place name: {@link NOT_PLACES} and the address grammar's stop words. */
+const NOT_PLACE_BIT = 1
+/** A stop word of the address grammar. */
+const STOP_BIT = 2
+/** A lowercase word inside a name ("de", "la"). */
+const CONNECTOR_BIT = 4
+/** A weak place phrase ("in", "from"). */
+const WEAK_BIT = 8
+/** Ends a strong place phrase, or is "where". */
+const PHRASE_BIT = 16
+/** "in". */
+const IN_BIT = 32
+
+/** The words of the lists above with their bits; any other word has none. */
+const WORD_CLASSES: ReadonlyMap<string, number> = (() => {
+  const out = new Map<string, number>()
+  const add = (list: Iterable<string>, bit: number) => {
+    for (const word of list) out.set(word, (out.get(word) ?? 0) | bit)
+  }
+  add(NOT_PLACES, NOT_PLACE_BIT)
+  add(STOP_WORDS, NOT_PLACE_BIT | STOP_BIT)
+  add(NAME_CONNECTORS, CONNECTOR_BIT)
+  add(WEAK_TRIGGERS, WEAK_BIT)
+  add([...STRONG_PHRASES.before.keys(), 'where'], PHRASE_BIT)
+  add(['in'], IN_BIT)
+  return out
+})()
+
+// WORD_CLASSES by slot of the table the scan probes (rebuilt should the table change): a word
+// the scan found in the table is classified by its slot, without spelling its lowercase form.
+let slotTable: WordTable | undefined
+let slotClasses = new Map<number, number>()
+
+function classesBySlot(table: WordTable): Map<number, number> {
+  const out = new Map<number, number>()
+  for (const [word, bits] of WORD_CLASSES) {
+    const slot = table.find(word)
+    if (slot >= 0) out.set(slot, bits)
+  }
+  return out
+}
 
 /** One word of a text: offsets, normalised form, and whether it starts with a capital. */
 interface Word {
   start: number
   end: number
+  /** The normalised form; '' until {@link normOf} first asks for it. */
   norm: string
   cap: boolean
+  /** The word's class bits; -1 until {@link classOf} first asks for them. */
+  cls: number
+  /**
+   * When the word is one ASCII token of the shared scan, that token's slot in the scan's
+   * table (-1: not there); otherwise {@link BY_NORM}.
+   */
+  slot: number
 }
+
+// A word the scan did not probe as one token: its place entry is looked up by `norm`.
+const BY_NORM = -2
 
 // Word objects are reused from one text to the next (a scan never keeps them: spans copy the
 // offsets), which spares the collector most of the allocations of a scan.
@@ -189,16 +272,25 @@ function shortSpace(text: string, from: number, to: number): boolean {
 }
 
 /** Appends a word to `out`, reusing the pooled object at its index. */
-function addWord(out: Word[], start: number, end: number, norm: string, cap: boolean): void {
+function addWord(
+  out: Word[],
+  start: number,
+  end: number,
+  norm: string,
+  cap: boolean,
+  slot: number,
+): void {
   let w = wordPool[out.length]
   if (w === undefined) {
-    w = { start, end, norm, cap }
+    w = { start, end, norm, cap, cls: -1, slot }
     wordPool.push(w)
   } else {
     w.start = start
     w.end = end
     w.norm = norm
     w.cap = cap
+    w.cls = -1
+    w.slot = slot
   }
   out.push(w)
 }
@@ -206,15 +298,78 @@ function addWord(out: Word[], start: number, end: number, norm: string, cap: boo
 // The list `words` fills, emptied for each text (the scan is synchronous and keeps no word).
 const textWords: Word[] = []
 
-// The words of a text, read by character codes: this runs on nearly every text a scan sees,
-// where a Unicode regex and a second test per word cost several times more. The returned
-// list is reused by the next call.
-function words(text: string): Word[] {
+/**
+ * True when the ASCII token `text[start, end)` is exactly one word as {@link readWords}
+ * reads it from `start`: a letter, then at most 40 letters, apostrophes or hyphens (no
+ * digit), and nothing after it that would extend the word (a joiner, another letter).
+ */
+function tokenIsWord(text: string, start: number, end: number): boolean {
+  if (end - start > 41) return false
+  const c = text.charCodeAt(start)
+  if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90))) return false
+  for (let k = start + 1; k < end; k++) {
+    const d = text.charCodeAt(k)
+    if (d >= 48 && d <= 57) return false
+  }
+  if (end === text.length) return true
+  const after = text.charCodeAt(end)
+  return !(
+    after === 39 ||
+    after === 45 ||
+    after >= 128 ||
+    (after >= 97 && after <= 122) ||
+    (after >= 65 && after <= 90)
+  )
+}
+
+/**
+ * The words of a text: runs of a letter or mark and up to 40 more letters, marks,
+ * apostrophes or hyphens. Nearly every word is one ASCII token of the shared scan, whose
+ * probe already found its lowercase form in the table: such a word takes the table's key
+ * string as its normalised form, which allocates nothing. Any other stretch of a word token
+ * (digits, a joiner at a word's edge or doubled, other scripts) is read by character codes
+ * from where the previous word ended. Letters lie only in word tokens, so the text between
+ * tokens holds no word. The returned list is reused by the next call.
+ */
+function words(text: string, scan: TokenScan): Word[] {
   const out = textWords
   out.length = 0
+  const { n, starts, ends, kinds, slots } = scan
+  // Where the previous word ended: no word starts before it.
+  let pos = 0
+  for (let k = 0; k < n; k++) {
+    const kind = (kinds[k] as number) & 3
+    const end = ends[k] as number
+    if (kind === KIND_PUNCT || end <= pos) continue
+    const start = starts[k] as number
+    if (start >= pos && kind === KIND_ASCII && tokenIsWord(text, start, end)) {
+      const slot = slots[k] as number
+      addWord(out, start, end, '', text.charCodeAt(start) <= 90, slot)
+      pos = end
+    } else {
+      pos = readWords(text, out, start >= pos ? start : pos, end, scan, k)
+    }
+  }
+  return out
+}
+
+/**
+ * Reads the words starting in `text[from, until)` by character codes, where a Unicode regex
+ * and a second test per word would cost several times more; returns where the last one
+ * ends (it may run past `until`). `k` is the token holding `from`: a word that is exactly
+ * that ASCII token takes its probe.
+ */
+function readWords(
+  text: string,
+  out: Word[],
+  from: number,
+  until: number,
+  scan: TokenScan,
+  k: number,
+): number {
   const n = text.length
-  let i = 0
-  while (i < n) {
+  let i = from
+  while (i < until) {
     const c = text.charCodeAt(i)
     if (!letterAt(text, i, c)) {
       i += pointLength(text, i)
@@ -222,27 +377,52 @@ function words(text: string): Word[] {
     }
     let ascii = c < 128
     let hasUpper = c <= 90
-    let k = i + pointLength(text, i)
-    for (let points = 0; points < 40 && k < n; points++) {
-      const d = text.charCodeAt(k)
-      if (d === 39 || d === 45 || (d >= 97 && d <= 122)) k++
+    let j = i + pointLength(text, i)
+    for (let points = 0; points < 40 && j < n; points++) {
+      const d = text.charCodeAt(j)
+      if (d === 39 || d === 45 || (d >= 97 && d <= 122)) j++
       else if (d >= 65 && d <= 90) {
         hasUpper = true
-        k++
-      } else if (d === 0x2019 || (d >= 128 && letterAt(text, k, d))) {
+        j++
+      } else if (d === 0x2019 || (d >= 128 && letterAt(text, j, d))) {
         ascii = false
-        k += pointLength(text, k)
+        j += pointLength(text, j)
       } else break
     }
-    const raw = text.slice(i, k)
-    if (ascii) addWord(out, i, k, hasUpper ? raw.toLowerCase() : raw, c <= 90)
+    const slot =
+      i === scan.starts[k] && j === scan.ends[k] && ((scan.kinds[k] as number) & 3) === KIND_ASCII
+        ? (scan.slots[k] as number)
+        : BY_NORM
+    const raw = text.slice(i, j)
+    if (ascii) addWord(out, i, j, hasUpper ? raw.toLowerCase() : raw, c <= 90, slot)
     else {
       const first = raw[0] ?? ''
-      addWord(out, i, k, normalizePlace(raw), first !== first.toLowerCase())
+      addWord(out, i, j, normalizePlace(raw), first !== first.toLowerCase(), slot)
     }
-    i = k
+    i = j
   }
-  return out
+  return i
+}
+
+/**
+ * The normalised form of `w`, a word of `text`. Most words are never looked at closely (the
+ * lowercase words of capitalised text, but for the few before a candidate), so the words
+ * read from tokens leave it to be spelt here on first use: ASCII lowercase.
+ */
+function normOf(text: string, w: Word): string {
+  if (w.norm === '') w.norm = text.slice(w.start, w.end).toLowerCase()
+  return w.norm
+}
+
+/**
+ * The class bits of `w`, a word of `text`: by its slot when the scan found it in the table
+ * (the slot stands for the word's lowercase form there), else by its normalised form.
+ */
+function classOf(text: string, w: Word): number {
+  if (w.cls < 0) {
+    w.cls = w.slot >= 0 ? (slotClasses.get(w.slot) ?? 0) : (WORD_CLASSES.get(normOf(text, w)) ?? 0)
+  }
+  return w.cls
 }
 
 /** Words `a` and `b` are joined by one space or hyphen: parts of one name. */
@@ -258,20 +438,22 @@ function trigger(text: string, ws: readonly Word[], i: number): 'strong' | 'weak
   const w = ws[i]
   const p1 = ws[i - 1]
   if (w === undefined || p1 === undefined) return null
+  // Most words before a candidate end no phrase at all.
+  if ((classOf(text, p1) & (PHRASE_BIT | WEAK_BIT)) === 0) return null
+  const last = normOf(text, p1)
   // "Where: Paris" is a field label; otherwise only spaces may separate phrase and place.
-  if (p1.norm === 'where' && text.slice(p1.end, w.start).trim() === ':') return 'strong'
+  if (last === 'where' && text.slice(p1.end, w.start).trim() === ':') return 'strong'
   if (!shortSpace(text, p1.end, w.start)) return null
-  if (!STRONG_LAST.has(p1.norm)) return WEAK_TRIGGERS.has(p1.norm) ? 'weak' : null
-  let phrase = p1.norm
-  if (STRONG_TRIGGERS.has(phrase)) return 'strong'
-  for (let k = 2; k <= 3; k++) {
+  let node = STRONG_PHRASES.before.get(last)
+  if (node?.whole === true) return 'strong'
+  for (let k = 2; k <= 3 && node !== undefined; k++) {
     const p = ws[i - k]
     const after = ws[i - k + 1]
     if (p === undefined || after === undefined || !shortSpace(text, p.end, after.start)) break
-    phrase = `${p.norm} ${phrase}`
-    if (STRONG_TRIGGERS.has(phrase)) return 'strong'
+    node = node.before.get(normOf(text, p))
+    if (node?.whole === true) return 'strong'
   }
-  return WEAK_TRIGGERS.has(p1.norm) ? 'weak' : null
+  return (classOf(text, p1) & WEAK_BIT) !== 0 ? 'weak' : null
 }
 
 function scoreHit(
@@ -301,58 +483,46 @@ function scoreHit(
  */
 function nameRun(text: string, ws: readonly Word[], i: number, lowerText: boolean): number {
   const w = ws[i]
-  if (w === undefined || STOP_WORDS.has(w.norm) || NOT_PLACES.has(w.norm)) return 0
+  if (w === undefined || (classOf(text, w) & NOT_PLACE_BIT) !== 0) return 0
   if (!w.cap && !lowerText) return 0
   let n = 1
   while (n < 4) {
     const prev = ws[i + n - 1]
     const next = ws[i + n]
     if (prev === undefined || next === undefined || !joined(text, prev, next)) break
-    const connector = NAME_CONNECTORS.has(next.norm) && !next.cap
-    if (!(next.cap || connector || (lowerText && !STOP_WORDS.has(next.norm)))) break
+    const cls = classOf(text, next)
+    const connector = (cls & CONNECTOR_BIT) !== 0 && !next.cap
+    if (!(next.cap || connector || (lowerText && (cls & STOP_BIT) === 0))) break
     n++
   }
   // Drop trailing connectors ("Frontera de").
-  while (n > 1 && NAME_CONNECTORS.has(ws[i + n - 1]?.norm ?? '')) n--
+  for (let last = ws[i + n - 1]; n > 1 && last !== undefined; last = ws[i + n - 1]) {
+    if ((classOf(text, last) & CONNECTOR_BIT) === 0) break
+    n--
+  }
   return n
 }
 
 /** The word before word `i` is "in" (not "from", which often names an employer). */
-function inBefore(ws: readonly Word[], i: number): boolean {
-  return ws[i - 1]?.norm === 'in'
+function inBefore(text: string, ws: readonly Word[], i: number): boolean {
+  const p = ws[i - 1]
+  return p !== undefined && (classOf(text, p) & IN_BIT) !== 0
 }
 
 /**
- * Reads one-word place entries from the shared token scan: a word that is also one ASCII
- * token of the scan (nearly every word) takes the place bits its table probe found, so the
- * text's words are looked up once for the named-entity and place detectors together; any
- * other word is looked up by its normalised form.
+ * The one-word place entry of `w`, a word of `text`. A word that is one ASCII token of the
+ * scan (nearly every word) takes the place bits its table probe found, so the text's words
+ * are looked up once for the named-entity and place detectors together; any other word is
+ * looked up by its normalised form.
  */
-class PlaceLookup {
-  #k = 0
-
-  constructor(
-    readonly g: PlaceGazetteers,
-    readonly scan: TokenScan,
-  ) {}
-
-  /** The entry of word `w`; words must be asked for in text order. */
-  entry(w: Word): PlaceEntry | undefined {
-    const { starts, n } = this.scan
-    let k = this.#k
-    while (k < n && (starts[k] as number) < w.start) k++
-    this.#k = k
-    if (
-      k < n &&
-      starts[k] === w.start &&
-      this.scan.ends[k] === w.end &&
-      ((this.scan.kinds[k] as number) & 3) === KIND_ASCII
-    ) {
-      const slot = this.scan.slots[k] as number
-      return slot < 0 ? undefined : placeEntryOf(this.scan.table.flags(slot))
-    }
-    return this.g.entries.get(w.norm)
-  }
+function entryOf(
+  text: string,
+  w: Word,
+  g: PlaceGazetteers,
+  scan: TokenScan,
+): PlaceEntry | undefined {
+  if (w.slot === BY_NORM) return g.entries.get(normOf(text, w))
+  return w.slot < 0 ? undefined : placeEntryOf(scan.table.flags(w.slot))
 }
 
 // The first parsed span that may still overlap a candidate: candidates come in text order.
@@ -373,14 +543,46 @@ function blocked(parsed: readonly PlaceSpan[], s: number, e: number): boolean {
   return false
 }
 
-/** Gazetteer and trigger-phrase hits outside the parsed addresses. */
-function gazetteerSpans(text: string, parsed: readonly PlaceSpan[]): Span[] {
-  const g = placeGazetteers()
+/** What every text is looked up in, loaded on the first text. */
+interface Sources {
+  readonly g: PlaceGazetteers
+  /** The shared lexicon, its table holding the one-word place names. */
+  readonly lex: Lexicon
+}
+
+// Kept once loaded: asking the modules again per text only returns the same objects.
+let sources: Sources | undefined
+
+function loadSources(): Sources {
   const lex = getLexicon()
   lex.addPlaces()
-  const places = new PlaceLookup(g, scanTokens(text, lex))
-  const ws = words(text)
-  const lowerText = !UPPER_RE.test(text)
+  sources = { g: placeGazetteers(), lex }
+  return sources
+}
+
+/**
+ * No upper-case letter anywhere in `text`. Every letter lies in a word token, and the scan
+ * counts the capitals of ASCII words: the first word nearly always settles it, and the
+ * Unicode regex runs over the text only when no ASCII word has one.
+ */
+function lowerCaseText(text: string, scan: TokenScan): boolean {
+  const { n, kinds, uppers } = scan
+  for (let k = 0; k < n; k++) {
+    if (((kinds[k] as number) & 3) === KIND_ASCII && (uppers[k] as number) > 0) return false
+  }
+  return !UPPER_RE.test(text)
+}
+
+/** Gazetteer and trigger-phrase hits outside the parsed addresses. */
+function gazetteerSpans(text: string, parsed: readonly PlaceSpan[]): Span[] {
+  const { g, lex } = sources ?? loadSources()
+  const scan = scanTokens(text, lex)
+  if (scan.table !== slotTable) {
+    slotClasses = classesBySlot(scan.table)
+    slotTable = scan.table
+  }
+  const ws = words(text, scan)
+  const lowerText = lowerCaseText(text, scan)
   const spans: Span[] = []
   let i = 0
   while (i < ws.length) {
@@ -388,12 +590,12 @@ function gazetteerSpans(text: string, parsed: readonly PlaceSpan[]): Span[] {
     if (w === undefined) break
     // In capitalised text a lowercase word reads as an ordinary word ("china", "turkey"):
     // only capitalised words are looked up, which also keeps the scan cheap.
-    if ((!w.cap && !lowerText) || NOT_PLACE_WORDS.has(w.norm)) {
+    if ((!w.cap && !lowerText) || (classOf(text, w) & NOT_PLACE_BIT) !== 0) {
       i++
       continue
     }
-    let key = w.norm
-    let entry = places.entry(w)
+    let key = ''
+    let entry = entryOf(text, w, g, scan)
     const firstCommon = entry?.common === true
     let bestN = 0
     let bestKind: Kind | null = null
@@ -409,9 +611,12 @@ function gazetteerSpans(text: string, parsed: readonly PlaceSpan[]): Span[] {
       if (prev === undefined || next === undefined || !joined(text, prev, next)) break
       // No longer name starts with these words: stop extending.
       if (entry?.prefix !== true) break
-      // Most first words start some longer name; few are followed by its second word.
-      if (n === 2 && !g.mayStartPair(key, next.norm)) break
-      key += ' ' + next.norm
+      if (n === 2) {
+        key = normOf(text, w)
+        // Most first words start some longer name; few are followed by its second word.
+        if (!g.mayStartPair(key, normOf(text, next))) break
+      }
+      key += ' ' + normOf(text, next)
       entry = g.entries.get(key)
       if (entry?.kind != null) {
         bestN = n
@@ -425,7 +630,7 @@ function gazetteerSpans(text: string, parsed: readonly PlaceSpan[]): Span[] {
       const last = ws[i + bestN - 1] ?? w
       const cased = w.cap
       // The one-word hit's entry says whether the name is also a common word.
-      const common = bestN === 1 && (firstCommon || w.norm.length <= 2)
+      const common = bestN === 1 && (firstCommon || normOf(text, w).length <= 2)
       const score = scoreHit(bestKind, bestPopulation, common, cased, context)
       if (score >= 0.3 && !blocked(parsed, w.start, last.end)) {
         spans.push({ type: 'LOCATION', start: w.start, end: last.end, score })
@@ -448,7 +653,8 @@ function gazetteerSpans(text: string, parsed: readonly PlaceSpan[]): Span[] {
         after === 63
       let score = 0
       if (context === 'strong') score = lowerText ? 0.6 : 0.88
-      else if (w.cap && closing && inBefore(ws, i) && !g.commonWords.has(w.norm)) score = 0.5
+      else if (w.cap && closing && inBefore(text, ws, i) && !g.commonWords.has(normOf(text, w)))
+        score = 0.5
       if (score > 0 && !blocked(parsed, w.start, last.end)) {
         spans.push({ type: 'LOCATION', start: w.start, end: last.end, score })
         i += run
