@@ -16,7 +16,7 @@ import {
 } from '../gazetteers/people-words.js'
 import { getLexicon, W as importedW } from './lexicon.js'
 import type { Lexicon, NameSource } from './lexicon.js'
-import { readTokens } from './tokens.js'
+import { readTokens, wordSet } from './tokens.js'
 import type { Tok } from './tokens.js'
 
 // The flag values, bound once in this module: some loaders (tsx, which runs the benchmarks)
@@ -70,11 +70,11 @@ export const NER_SCORES = {
   nrpBeforeName: 0.45,
 } as const
 
-const CUE_BEFORE = new Set(PERSON_CUES_BEFORE)
-const CUE_AFTER = new Set(PERSON_CUES_AFTER)
+const CUE_BEFORE = wordSet(PERSON_CUES_BEFORE)
+const CUE_AFTER = wordSet(PERSON_CUES_AFTER)
 // After-cues strong enough to make an unknown word a name: verbs of speech and feeling,
 // possessives ("gave Aija his address"); not "is" or "and", which follow anything.
-const STRONG_CUE_AFTER = new Set([
+const STRONG_CUE_AFTER = wordSet([
   'said',
   'says',
   'told',
@@ -102,13 +102,13 @@ const STRONG_CUE_AFTER = new Set([
   'married',
   'died',
 ])
-const ORG_CUE = new Set(ORG_CUES_BEFORE)
-const ORG_CUE_VERB = new Set(ORG_CUE_VERBS)
-const ORG_CUE_PREP = new Set(['at', 'for', 'by', 'with'])
-const ORG_AFTER = new Set(ORG_CUES_AFTER)
+const ORG_CUE = wordSet(ORG_CUES_BEFORE)
+const ORG_CUE_VERB = wordSet(ORG_CUE_VERBS)
+const ORG_CUE_PREP = wordSet(['at', 'for', 'by', 'with'])
+const ORG_AFTER = wordSet(ORG_CUES_AFTER)
 // Nouns that, after "the … ", make the words between an organisation's name, even names
 // of people: "the Oliver Wyman office", "the Jones, Mitchell and Williams headquarters".
-const ORG_NOUNS_AFTER = new Set([
+const ORG_NOUNS_AFTER = wordSet([
   'office',
   'offices',
   'headquarters',
@@ -126,11 +126,11 @@ const ORG_NOUNS_AFTER = new Set([
 ])
 // Prepositions before an unknown capitalised word that make it an organisation or a place;
 // a location detector's higher score takes the places.
-const ORG_OR_PLACE_PREP = new Set(['from', 'at', 'for', 'of', 'with', 'by', 'to', 'joined'])
-const STREET_AFTER = new Set(STREET_WORDS_AFTER)
-const STREET_BEFORE = new Set(STREET_WORDS_BEFORE)
+const ORG_OR_PLACE_PREP = wordSet(['from', 'at', 'for', 'of', 'with', 'by', 'to', 'joined'])
+const STREET_AFTER = wordSet(STREET_WORDS_AFTER)
+const STREET_BEFORE = wordSet(STREET_WORDS_BEFORE)
 // Suffixes that mark a company even in lowercase text.
-const STRONG_LEGAL = new Set([
+const STRONG_LEGAL = wordSet([
   'inc',
   'incorporated',
   'ltd',
@@ -146,9 +146,9 @@ const STRONG_LEGAL = new Set([
   'holdings',
 ])
 // Short legal forms that are only suffixes when written in capitals ("SA", "AG", "Co.").
-const CAPS_ONLY_SUFFIX = new Set(['sa', 'ag', 'kg', 'nv', 'bv', 'oy', 'lp', 'co', 'sas', 'spa'])
+const CAPS_ONLY_SUFFIX = wordSet(['sa', 'ag', 'kg', 'nv', 'bv', 'oy', 'lp', 'co', 'sas', 'spa'])
 // Occupations that are also machines or software parts ("device driver", "user agent").
-const RISKY_HEADS = new Set([
+const RISKY_HEADS = wordSet([
   'driver',
   'agent',
   'worker',
@@ -183,29 +183,42 @@ const RISKY_HEADS = new Set([
   'writer',
   'reader',
 ])
-const SENTENCE_END = new Set([
-  '.',
-  '!',
-  '?',
-  ':',
-  ';',
-  '"',
-  '“',
-  '”',
-  '>',
-  '(',
-  ')',
-  '[',
-  ']',
-  '|',
-  '*',
-  '•',
-  '-',
-  '–',
-  '—',
-])
+// Punctuation ending a sentence, by character code: a word never starts with punctuation,
+// so a token's first code tells these one-character tokens apart without spelling them.
+const SENTENCE_END = new Set(
+  [
+    '.',
+    '!',
+    '?',
+    ':',
+    ';',
+    '"',
+    '“',
+    '”',
+    '>',
+    '(',
+    ')',
+    '[',
+    ']',
+    '|',
+    '*',
+    '•',
+    '-',
+    '–',
+    '—',
+  ].map((c) => c.charCodeAt(0)),
+)
+const DOT = 0x2e
+const COMMA = 0x2c
+const AMPERSAND = 0x26
+const COLON = 0x3a
+const QUOTE = 0x22
+const BANG = 0x21
+const QUESTION = 0x3f
 const DIRECTIONS = [-1, 1] as const
 const MAX_NAME_WORDS = 4
+// The word indices of the name being read, reused from name to name.
+const nameWords = new Int32Array(MAX_NAME_WORDS)
 const MAX_JOB_MODIFIERS = 6
 
 // The default gazetteer is built when this module loads, not on the first scan: the build
@@ -227,7 +240,6 @@ export function analyze(text: string, source: NameSource = 'compromise+faker'): 
   return result
 }
 
-const DIGIT_START_RE = /^\p{N}/u
 const NAME_BITS = W.FIRST | W.LAST
 const OWN_TITLE = 1
 const OWN_ORG = 2
@@ -299,12 +311,17 @@ class Analysis {
     }
   }
 
+  /**
+   * The token at `i`, undefined outside the text. Reads that may fall before the first token
+   * go through here: a negative index is no array index, and V8 looks it up as a property
+   * name, far slower than a read past the end.
+   */
   tok(i: number): Tok | undefined {
-    return this.toks[i]
+    return i >= 0 ? this.toks[i] : undefined
   }
 
   has(i: number, flag: number): boolean {
-    return ((this.toks[i]?.flags ?? 0) & flag) !== 0
+    return ((this.tok(i)?.flags ?? 0) & flag) !== 0
   }
 
   claim(a: number, b: number, who: number): void {
@@ -314,8 +331,8 @@ class Analysis {
   sentenceStart(i: number): boolean {
     const t = this.toks[i]
     if (t === undefined || t.lineStart) return true
-    const p = this.toks[i - 1]
-    return p === undefined || (!p.word && SENTENCE_END.has(p.text))
+    const p = this.tok(i - 1)
+    return p === undefined || SENTENCE_END.has(p.code)
   }
 
   /** A word that may be part of a name: not a number, function word or honorific. */
@@ -330,7 +347,7 @@ class Analysis {
       let j = i + 1
       let end = t.end
       const dot = this.toks[j]
-      if (dot !== undefined && dot.text === '.' && dot.start === t.end) {
+      if (dot !== undefined && dot.code === DOT && dot.start === t.end) {
         end = dot.end
         j++
       }
@@ -354,11 +371,11 @@ class Analysis {
       if (words === 0) {
         // A lone head noun is a title only when capitalised mid-sentence ("… Publicist …").
         if (!head.cap || this.sentenceStart(h) || (head.flags & W.COMMON) !== 0) continue
-        if (RISKY_HEADS.has(head.key)) continue
+        if (head.keyIn(RISKY_HEADS)) continue
         this.pushTitle(h, h, NER_SCORES.jobTitleSingle)
         continue
       }
-      let score: number = RISKY_HEADS.has(head.key) ? NER_SCORES.jobTitleRisky : NER_SCORES.jobTitle
+      let score: number = head.keyIn(RISKY_HEADS) ? NER_SCORES.jobTitleRisky : NER_SCORES.jobTitle
       if (!capStart && !this.allLower) score = NER_SCORES.jobTitleLowercase
       this.pushTitle(start, h, score)
     }
@@ -380,14 +397,14 @@ class Analysis {
       const t = this.toks[k] as Tok
       if (this.owner[k] !== 0 || (this.toks[k + 1] as Tok).lineStart) break
       // "Crushing, grinding, and polishing machine tender": lists of modifiers.
-      if ((t.word && t.key === 'and') || (!t.word && t.text === ',')) {
-        const before = this.toks[k - 1]
+      if ((t.word && t.keyIs('and')) || t.code === COMMA) {
+        const before = this.tok(k - 1)
         if (before === undefined || !before.word || (before.flags & W.FUNCTION) !== 0) break
         k--
         continue
       }
       if (!t.word || (t.flags & (W.FUNCTION | W.HONORIFIC)) !== 0) break
-      if (DIGIT_START_RE.test(t.text)) break
+      if (t.numeric) break
       if ((t.flags & NAME_BITS) !== 0 && (t.flags & W.COMMON) === 0 && !t.cap) break
       if (t.cap) {
         if ((t.flags & W.JOB_HEAD) !== 0 && k !== h - 1) break
@@ -424,8 +441,8 @@ class Analysis {
     for (let s = 0; s < this.n; s++) {
       const suf = this.toks[s] as Tok
       if (!suf.word || (suf.flags & W.ORG_SUFFIX) === 0 || this.owner[s] !== 0) continue
-      if (CAPS_ONLY_SUFFIX.has(suf.key) && !suf.cap) continue
-      const strong = STRONG_LEGAL.has(suf.key) || CAPS_ONLY_SUFFIX.has(suf.key)
+      if (suf.keyIn(CAPS_ONLY_SUFFIX) && !suf.cap) continue
+      const strong = suf.keyIn(STRONG_LEGAL) || suf.keyIn(CAPS_ONLY_SUFFIX)
       if (!suf.cap && !strong) continue
       // "Analytics Ltd.": the last suffix of a run closes the name.
       const following = this.toks[s + 1]
@@ -439,8 +456,8 @@ class Analysis {
         const t = this.toks[k] as Tok
         if (this.owner[k] !== 0 || (this.toks[k + 1] as Tok).lineStart) break
         // "and Sons", "& Company", "Bank of …": the connector belongs to the name.
-        if (t.text === '&' || t.key === 'and' || t.key === 'of') {
-          const before = this.toks[k - 1]
+        if (t.code === AMPERSAND || t.keyIs('and') || t.keyIs('of')) {
+          const before = this.tok(k - 1)
           if (before !== undefined && before.word && before.cap === suf.cap && words < 4) {
             k--
             continue
@@ -449,8 +466,13 @@ class Analysis {
         }
         if (!t.word) {
           // Initials: "H. J. Wilson & Company".
-          const before = this.toks[k - 1]
-          if (t.text === '.' && before !== undefined && before.word && before.text.length === 1) {
+          const before = this.tok(k - 1)
+          if (
+            t.code === DOT &&
+            before !== undefined &&
+            before.word &&
+            before.end - before.start === 1
+          ) {
             k--
             continue
           }
@@ -466,7 +488,7 @@ class Analysis {
       if (words === 0) continue
       let end = suf.end
       const dot = this.toks[s + 1]
-      if (dot !== undefined && dot.text === '.' && dot.start === suf.end && suf.key.length <= 4) {
+      if (dot !== undefined && dot.code === DOT && dot.start === suf.end && suf.key.length <= 4) {
         end = dot.end
       }
       const score = strong ? NER_SCORES.orgLegalSuffix : NER_SCORES.orgInstitutional
@@ -481,7 +503,7 @@ class Analysis {
     for (let p = 0; p + 2 < this.n; p++) {
       const t = this.toks[p] as Tok
       if (!t.cap || (t.flags & W.ORG_PREFIX) === 0 || this.owner[p] !== 0) continue
-      if (this.toks[p + 1]?.key !== 'of') continue
+      if (this.toks[p + 1]?.keyIs('of') !== true) continue
       let e = p + 1
       while (e + 1 < this.n && e - p < 5 && this.owner[e + 1] === 0) {
         const nx = this.toks[e + 1] as Tok
@@ -505,7 +527,7 @@ class Analysis {
     for (let i = 1; i < this.n; i++) {
       // "the" is a function word: testing the flag first spares reading every token's key.
       const article = this.toks[i - 1] as Tok
-      if ((article.flags & W.FUNCTION) === 0 || article.key !== 'the' || this.owner[i] !== 0) {
+      if ((article.flags & W.FUNCTION) === 0 || !article.keyIs('the') || this.owner[i] !== 0) {
         continue
       }
       const first = this.toks[i] as Tok
@@ -515,19 +537,19 @@ class Analysis {
       while (e + 1 < this.n && words < 6) {
         const nx = this.toks[e + 1] as Tok
         if (nx.lineStart || this.owner[e + 1] !== 0) break
-        if (nx.text === ',' || nx.text === '&' || nx.key === 'and') {
+        if (nx.code === COMMA || nx.code === AMPERSAND || nx.keyIs('and')) {
           const after = this.toks[e + 2]
           if (after === undefined || !this.nameWord(after) || after.cap !== first.cap) break
           e += 2
           words++
           continue
         }
-        if (!this.nameWord(nx) || nx.cap !== first.cap || ORG_NOUNS_AFTER.has(nx.key)) break
+        if (!this.nameWord(nx) || nx.cap !== first.cap || nx.keyIn(ORG_NOUNS_AFTER)) break
         e++
         words++
       }
       const noun = this.toks[e + 1]
-      if (noun === undefined || !noun.word || !ORG_NOUNS_AFTER.has(noun.key)) continue
+      if (noun === undefined || !noun.word || !noun.keyIn(ORG_NOUNS_AFTER)) continue
       if (this.plainCommon(i) && words === 1) continue
       const last = this.toks[e] as Tok
       this.organization.push({
@@ -542,7 +564,7 @@ class Analysis {
   }
 
   people(): void {
-    const words: number[] = []
+    const words = nameWords
     for (let i = 0; i < this.n; i++) {
       const t = this.toks[i] as Tok
       if (this.owner[i] !== 0 || !this.nameWord(t)) continue
@@ -550,23 +572,24 @@ class Analysis {
       if (!t.cap && !honored && !(this.allLower && (t.flags & W.FIRST) !== 0)) continue
       if ((t.flags & (W.NAME_SUFFIX | W.PARTICLE)) !== 0 && !t.cap) continue
       if ((t.flags & NAME_BITS) === 0 && t.innerCap && isCamelCase(t.text)) continue
-      words.length = 0
-      words.push(i)
-      this.extendName(words, t)
+      words[0] = i
+      const count = this.extendName(words, t)
+      // The name is words[from] to words[count - 1]: dropping a leading word moves `from`.
+      let from = 0
       // Leading everyday words ("Celebrating Anna") are not part of the name.
-      while (words.length > 1 && this.plainCommon(words[0] as number)) words.shift()
+      while (count - from > 1 && this.plainCommon(words[from] as number)) from++
       // A sentence's first word is capitalised anyway: "Yesterday Anna …".
-      if (words.length > 1 && this.sentenceStart(words[0] as number)) {
-        const w0 = this.toks[words[0] as number] as Tok
-        const w1 = this.toks[words[1] as number] as Tok
-        if ((w0.flags & NAME_BITS) === 0 && (w1.flags & NAME_BITS) !== 0) words.shift()
+      if (count - from > 1 && this.sentenceStart(words[from] as number)) {
+        const w0 = this.toks[words[from] as number] as Tok
+        const w1 = this.toks[words[from + 1] as number] as Tok
+        if ((w0.flags & NAME_BITS) === 0 && (w1.flags & NAME_BITS) !== 0) from++
       }
-      const a = words[0] as number
-      const b = words[words.length - 1] as number
+      const a = words[from] as number
+      const b = words[count - 1] as number
       const endTok = this.nameSuffixEnd(b)
       i = endTok
       if (this.streetLike(a, b)) continue
-      const score = this.scoreName(words, a, b)
+      const score = this.scoreName(words, from, count)
       if (score === 0) continue
       const first = this.toks[a] as Tok
       const lastTok = this.toks[endTok] as Tok
@@ -576,9 +599,11 @@ class Analysis {
     }
   }
 
-  extendName(words: number[], t: Tok): void {
+  /** Extends the name starting at words[0] into `words`; returns how many words it has. */
+  extendName(words: Int32Array, t: Tok): number {
     let j = words[0] as number
-    while (words.length < MAX_NAME_WORDS) {
+    let count = 1
+    while (count < MAX_NAME_WORDS) {
       let k = j + 1
       // Particles ("van der") and initials ("J.") sit inside a name.
       while (k < this.n && k - j <= 2 && this.has(k, W.PARTICLE) && this.toks[k]?.lower === true)
@@ -588,25 +613,26 @@ class Analysis {
         t.cap &&
         initial !== undefined &&
         initial.word &&
-        initial.text.length === 1 &&
+        initial.end - initial.start === 1 &&
         initial.cap &&
-        this.toks[k + 1]?.text === '.'
+        this.toks[k + 1]?.code === DOT
       ) {
         k += 2
       }
       const next = this.toks[k]
       if (!this.nameWord(next) || this.owner[k] !== 0 || next.lineStart) break
-      if ((next.flags & W.NAME_SUFFIX) !== 0 && next.text.length <= 3) break
-      if (t.cap !== next.cap || STREET_AFTER.has(next.key)) break
+      if ((next.flags & W.NAME_SUFFIX) !== 0 && next.end - next.start <= 3) break
+      if (t.cap !== next.cap || next.keyIn(STREET_AFTER)) break
       if (!t.cap) {
         // Lowercase text: a first name takes one more word, a surname or an unknown word.
-        if (words.length > 1) break
+        if (count > 1) break
         if ((next.flags & (W.COMMON | W.PLACE)) !== 0 && (next.flags & W.LAST) === 0) break
         if ((next.flags & (W.JOB_HEAD | W.ORG_SUFFIX)) !== 0) break
       } else if ((next.flags & W.COMMON) !== 0 && (next.flags & NAME_BITS) === 0) break
-      words.push(k)
+      words[count++] = k
       j = k
     }
+    return count
   }
 
   /** The last token of a name with its suffix ("Jr.", "MD") when one follows. */
@@ -616,7 +642,7 @@ class Analysis {
     if (suf.lineStart || this.owner[b + 1] !== 0) return b
     if (!suf.cap && !this.allLower) return b
     const dot = this.toks[b + 2]
-    return dot !== undefined && dot.text === '.' && dot.start === suf.end ? b + 2 : b + 1
+    return dot !== undefined && dot.code === DOT && dot.start === suf.end ? b + 2 : b + 1
   }
 
   plainCommon(i: number): boolean {
@@ -626,14 +652,14 @@ class Analysis {
 
   /** Street names ("John Street", "Rue Victor Hugo", "12 Anna Lane") and place phrases. */
   streetLike(a: number, b: number): boolean {
-    const before = this.toks[a - 1]
+    const before = this.tok(a - 1)
     const after = this.toks[b + 1]
-    if (after !== undefined && after.word && STREET_AFTER.has(after.key)) return true
+    if (after !== undefined && after.word && after.keyIn(STREET_AFTER)) return true
     if (before !== undefined && before.word) {
-      if (STREET_BEFORE.has(before.key) && before.cap) return true
-      if (DIGIT_START_RE.test(before.text)) return true
+      if (before.cap && before.keyIn(STREET_BEFORE)) return true
+      if (before.numeric) return true
     }
-    if (b > a && this.lex.mayStartPlacePhrase((this.toks[a] as Tok).key)) {
+    if (b > a && (this.toks[a] as Tok).keyIn(this.lex.placeStarts)) {
       let phrase = ''
       for (let k = a; k <= b; k++) {
         const t = this.toks[k] as Tok
@@ -645,27 +671,30 @@ class Analysis {
   }
 
   cueBefore(a: number): boolean {
-    const p1 = this.toks[a - 1]
-    return p1 !== undefined && p1.word && CUE_BEFORE.has(p1.key)
+    const p1 = this.tok(a - 1)
+    return p1 !== undefined && p1.word && p1.keyIn(CUE_BEFORE)
   }
 
   cueAfter(b: number, strong = false): boolean {
     const nx = this.toks[b + 1]
     if (nx === undefined) return false
-    if (nx.word) return (strong ? STRONG_CUE_AFTER : CUE_AFTER).has(nx.key)
+    if (nx.word) return nx.keyIn(strong ? STRONG_CUE_AFTER : CUE_AFTER)
     // An appositive: "Anna, the nurse, said".
-    return nx.text === ',' && this.toks[b + 2]?.key === 'the'
+    return nx.code === COMMA && this.toks[b + 2]?.keyIs('the') === true
   }
 
-  scoreName(ws: readonly number[], a: number, b: number): number {
+  /** The score of the name ws[from] to ws[count - 1], 0 when it is no name. */
+  scoreName(ws: Int32Array, from: number, count: number): number {
+    const a = ws[from] as number
+    const b = ws[count - 1] as number
     if (this.afterHonorific[a] === 1) return NER_SCORES.fullName
     const w1 = this.toks[a] as Tok
     const strong1 = isStrongName(w1)
-    if (ws.length >= 2) {
+    if (count - from >= 2) {
       let anyStrong = false
       let anyName = false
       let anyCommon = false
-      for (let k = 1; k < ws.length; k++) {
+      for (let k = from + 1; k < count; k++) {
         const t = this.toks[ws[k] as number] as Tok
         if (isStrongName(t)) anyStrong = true
         if ((t.flags & NAME_BITS) !== 0) anyName = true
@@ -690,7 +719,7 @@ class Analysis {
       return (!initial && this.cueBefore(a)) || this.cueAfter(b) ? NER_SCORES.weakName : 0
     }
     if ((w1.flags & (W.COMMON | W.PLACE | W.NRP | W.KNOWN_ORG | W.ORG_SUFFIX)) !== 0) return 0
-    if (w1.text.length < 3) return 0
+    if (w1.end - w1.start < 3) return 0
     const cued = (!initial && this.cueBefore(a)) || this.cueAfter(b, true) || marked
     if (cued) return NER_SCORES.cuedUnknown
     return this.cueAfter(b) && !initial ? NER_SCORES.weaklyCuedUnknown : 0
@@ -704,16 +733,16 @@ class Analysis {
     const last = this.toks[b] as Tok
     if (last.bareEnd < last.end) return true
     const nx = this.toks[b + 1]
-    const pv = this.toks[a - 1]
+    const pv = this.tok(a - 1)
     if (
       nx !== undefined &&
       !nx.word &&
-      nx.text === ':' &&
-      (this.sentenceStart(a) || pv?.text === '"')
+      nx.code === COLON &&
+      (this.sentenceStart(a) || pv?.code === QUOTE)
     ) {
       return true
     }
-    return pv?.text === ',' && nx !== undefined && !nx.word && (nx.text === '!' || nx.text === '?')
+    return pv?.code === COMMA && nx !== undefined && (nx.code === BANG || nx.code === QUESTION)
   }
 
   /** Unknown capitalised words listed with a found name: "Turgeon, Guerra and Ewing". */
@@ -726,23 +755,23 @@ class Analysis {
       for (const dir of DIRECTIONS) {
         let edge = dir < 0 ? a : b
         for (let steps = 0; steps < 6; steps++) {
-          const sep = this.toks[edge + dir]
-          if (sep === undefined || (sep.text !== ',' && sep.key !== 'and' && sep.key !== 'or'))
+          const sep = this.tok(edge + dir)
+          if (sep === undefined || (sep.code !== COMMA && !sep.keyIs('and') && !sep.keyIs('or')))
             break
           let k = edge + 2 * dir
-          if (this.toks[k]?.key === 'and' && sep.text === ',') k += dir
-          const t = this.toks[k]
+          if (sep.code === COMMA && this.tok(k)?.keyIs('and') === true) k += dir
+          const t = this.tok(k)
           if (!this.nameWord(t) || this.owner[k] !== 0 || t.cap !== (this.toks[a] as Tok).cap) break
           if ((t.flags & (W.COMMON | W.PLACE)) !== 0 && (t.flags & NAME_BITS) === 0) break
           if (t.acronym) break
           // A comma joins list items only: "Anna, Ben and Carl", not "Hi Anna, I'm …".
-          if (sep.text === ',' && dir > 0) {
+          if (sep.code === COMMA && dir > 0) {
             const after = this.toks[k + 1]
             if (
               after !== undefined &&
-              after.text !== ',' &&
-              after.key !== 'and' &&
-              after.key !== 'or' &&
+              after.code !== COMMA &&
+              !after.keyIs('and') &&
+              !after.keyIs('or') &&
               after.word
             )
               break
@@ -780,7 +809,7 @@ class Analysis {
       if ((t.flags & W.PLACE) !== 0) continue
       if ((t.flags & W.AMBIGUOUS_NRP) !== 0 && this.sentenceStart(i)) continue
       // "Dawn French": after a capitalised first name it is a surname.
-      const prev = this.toks[i - 1]
+      const prev = this.tok(i - 1)
       if (
         prev !== undefined &&
         prev.word &&
@@ -814,10 +843,10 @@ class Analysis {
       else if ((t.flags & (NAME_BITS | W.COMMON | W.PLACE | W.NRP | W.FUNCTION)) === 0) {
         e = this.capitalRunEnd(i)
         const after = this.toks[e + 1]
-        if (after !== undefined && after.word && ORG_AFTER.has(after.key))
+        if (after !== undefined && after.word && after.keyIn(ORG_AFTER))
           score = NER_SCORES.orgCuedAfter
         else if (this.orgCue(i)) score = NER_SCORES.orgCued
-        else if (!this.sentenceStart(i) && ORG_OR_PLACE_PREP.has(this.toks[i - 1]?.key ?? '')) {
+        else if (!this.sentenceStart(i) && this.tok(i - 1)?.keyIn(ORG_OR_PLACE_PREP) === true) {
           score = NER_SCORES.orgFallback
         }
       }
@@ -841,6 +870,8 @@ class Analysis {
   }
 
   doubleSurname(t: Tok): boolean {
+    // Folding adds no hyphen: a word without one is rejected before its key is spelt.
+    if (!t.text.includes('-')) return false
     const dash = t.key.indexOf('-')
     if (dash <= 0 || t.key.indexOf('-', dash + 1) >= 0) return false
     return (
@@ -850,11 +881,11 @@ class Analysis {
   }
 
   orgCue(i: number): boolean {
-    const p1 = this.toks[i - 1]
+    const p1 = this.tok(i - 1)
     if (p1 === undefined || !p1.word) return false
-    if (ORG_CUE.has(p1.key)) return true
-    const p2 = this.toks[i - 2]
-    return ORG_CUE_PREP.has(p1.key) && p2 !== undefined && ORG_CUE_VERB.has(p2.key)
+    if (p1.keyIn(ORG_CUE)) return true
+    const p2 = this.tok(i - 2)
+    return p1.keyIn(ORG_CUE_PREP) && p2 !== undefined && p2.keyIn(ORG_CUE_VERB)
   }
 }
 

@@ -67,6 +67,11 @@ export interface Lexicon {
   /** True when some multi-word place starts with the folded word `key` ("costa"). */
   mayStartPlacePhrase(key: string): boolean
   /**
+   * The first words of multi-word places, as a table a word can be probed in without
+   * spelling its key (see `Tok.keyIn`).
+   */
+  readonly placeStarts: WordTable
+  /**
    * The same words as a table that can be probed without slicing a key out of the text.
    * After {@link Lexicon.addPlaces} it holds also every one-word place name a word of ASCII
    * letters can spell, with the place entry's bits (`placeBits`) above the {@link W} flags:
@@ -304,6 +309,7 @@ function buildLexicon(source: NameSource): Lexicon {
   let table = new WordTable(map)
   let withPlaces = false
   const placeStarts = new Set([...places].map((p) => p.slice(0, p.indexOf(' '))))
+  const placeStartTable = new WordTable(new Map([...placeStarts].map((w) => [w, 1])))
   return {
     source,
     flags: (key) => {
@@ -312,6 +318,7 @@ function buildLexicon(source: NameSource): Lexicon {
     },
     isPlacePhrase: (key) => places.has(key),
     mayStartPlacePhrase: (key) => placeStarts.has(key),
+    placeStarts: placeStartTable,
     get table() {
       return table
     },

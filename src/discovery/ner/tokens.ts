@@ -1,8 +1,9 @@
 /**
  * The tokens the named-entity analysis works on: {@link tokenize}'s words and punctuation,
- * each with its folded gazetteer key and flags, read in one pass. ASCII words (nearly all of
- * them) are classified from their character codes and looked up in place; only words with
- * other characters take the general path through `toLowerCase` and {@link foldKey}. The flat
+ * each with its folded gazetteer key and flags, read in one pass (an ASCII word's text and
+ * key are spelt only if a pass asks for them). ASCII words (nearly all of them) are
+ * classified from their character codes and looked up in place; only words with other
+ * characters take the general path through `toLowerCase` and {@link foldKey}. The flat
  * token arrays and their table probes ({@link scanTokens}) are shared with the location
  * detector, whose place names live in the same table: one pass and one lookup per word.
  */
@@ -10,7 +11,7 @@ import { foldKey } from './fold.js'
 import type { Lexicon } from './lexicon.js'
 import { W as importedW, W_MASK as importedWMask } from './lexicon.js'
 import type { Token } from './tokenize.js'
-import type { WordTable } from './word-table.js'
+import { WordTable } from './word-table.js'
 
 // Bound once in this module: some loaders (tsx, which runs the benchmarks) turn each use of
 // an imported binding into a getter call, and these are read for every word.
@@ -38,6 +39,24 @@ export interface Tok extends Token {
    * not, so CamelCase tests run on few words.
    */
   readonly innerCap: boolean
+  /**
+   * The first UTF-16 code unit. No word starts with punctuation, so a one-character
+   * punctuation token is told by its code alone, without spelling its text.
+   */
+  readonly code: number
+  /** Starts with a numeric character (`\p{N}`). */
+  readonly numeric: boolean
+  /** True when {@link Tok.key} is `word`; spares spelling the key of a word never kept. */
+  keyIs(word: string): boolean
+  /** True when {@link Tok.key} is in `words` (see {@link wordSet}), without spelling it. */
+  keyIn(words: WordTable): boolean
+}
+
+/** A set of folded words that {@link Tok.keyIn} probes with a word still inside its text. */
+export function wordSet(words: Iterable<string>): WordTable {
+  const entries = new Map<string, number>()
+  for (const w of words) entries.set(w, 1)
+  return new WordTable(entries)
 }
 
 /** The tokens of one text and facts gathered while reading them. */
@@ -54,6 +73,7 @@ export interface TokenList {
 const WORD_CHAR_RE = /[\p{L}\p{M}\p{N}]/u
 const SPACE_RE = /\s/u
 const UPPER_RE = /\p{Lu}/u
+const DIGIT_START_RE = /^\p{N}/u
 const ACRONYM_RE = /^\p{Lu}{2,5}$/u
 const POSSESSIVE_RE = /['’]s$/
 
@@ -185,8 +205,74 @@ export function scanTokens(text: string, lex: Lexicon): TokenScan {
 }
 
 /**
+ * A {@link Tok} that is refilled from text to text. Its `text` and `key` strings are spelt on
+ * first read: most passes decide from flags and case alone, so slicing and lowercasing every
+ * word (a string or two per token) was most of the cost of reading a text.
+ */
+class PooledTok implements Tok {
+  start = 0
+  end = 0
+  word = false
+  lineStart = false
+  flags = 0
+  cap = false
+  lower = false
+  bareEnd = 0
+  nameable = false
+  acronym = false
+  innerCap = false
+  code = 0
+  numeric = false
+  /** The token's text once spelt, or undefined. */
+  spelt: string | undefined = undefined
+  /** The key once spelt, or undefined: then it is the ASCII lowercase of start..bareEnd. */
+  folded: string | undefined = undefined
+
+  get text(): string {
+    if (this.spelt === undefined) this.spelt = pooledText.slice(this.start, this.end)
+    return this.spelt
+  }
+
+  get key(): string {
+    if (this.folded === undefined) {
+      // Only ASCII words arrive here (readTokens sets the key of every other token): their
+      // folded key is their lowercase, without the possessive when bareEnd cuts it.
+      const word =
+        this.bareEnd === this.end ? this.text : this.text.slice(0, this.bareEnd - this.start)
+      this.folded = this.lower ? word : word.toLowerCase()
+    }
+    return this.folded
+  }
+
+  keyIs(word: string): boolean {
+    if (this.folded !== undefined) return this.folded === word
+    // An ASCII word: compare its lowercase in place.
+    const len = this.bareEnd - this.start
+    if (len !== word.length) return false
+    for (let k = 0; k < len; k++) {
+      const c = pooledText.charCodeAt(this.start + k)
+      if ((c >= 65 && c <= 90 ? c + 32 : c) !== word.charCodeAt(k)) return false
+    }
+    return true
+  }
+
+  keyIn(words: WordTable): boolean {
+    if (this.folded !== undefined) return words.find(this.folded) >= 0
+    return words.findAscii(pooledText, this.start, this.bareEnd) >= 0
+  }
+}
+
+// Tokens reused from text to text (the analysis is synchronous): a text's tokens are valid
+// until the next call of readTokens. Allocating ~17 objects of 13 fields per short text, and
+// their strings, showed in profiles as allocation and GC.
+const pool: PooledTok[] = []
+/** The text the pooled tokens lie in. */
+let pooledText = ''
+
+/**
  * Reads the tokens of `text` with the words' gazetteer flags from `lex`. Token boundaries
- * and line starts are exactly {@link tokenize}'s.
+ * and line starts are exactly {@link tokenize}'s. The tokens are scratch reused by the next
+ * call: read them before reading another text.
  */
 export function readTokens(text: string, lex: Lexicon): TokenList {
   const {
@@ -198,38 +284,44 @@ export function readTokens(text: string, lex: Lexicon): TokenList {
     uppers: upperAt,
     slots: slotAt,
   } = scanTokens(text, lex)
-  // Sized up front: the count is known, and growing by pushes copied the array repeatedly.
-  const toks = new Array<Tok>(n)
+  while (pool.length < n) pool.push(new PooledTok())
+  pooledText = text
   let anyFlags = 0
   let anyCap = false
   let anyUpper = false
   for (let k = 0; k < n; k++) {
+    const t = pool[k] as PooledTok
     const start = startAt[k] as number
     const end = endAt[k] as number
     const kind = kindAt[k] as number
-    const lineStart = (kind & LINE_START) !== 0
-    let t: Tok
+    t.start = start
+    t.end = end
+    t.bareEnd = end
+    t.code = text.charCodeAt(start)
+    t.lineStart = (kind & LINE_START) !== 0
+    t.spelt = undefined
     switch (kind & 3) {
       case KIND_PUNCT:
-        t = punctuation(start, end, text.slice(start, end), lineStart)
+        punctuation(t)
         break
       case KIND_ASCII: {
         const upper = upperAt[k] as number
         if (upper > 0) anyUpper = true
-        t = asciiWord(table, text, start, end, lineStart, upper, slotAt[k] as number)
+        asciiWord(t, table, text, upper, slotAt[k] as number)
         break
       }
       default: {
         const word = text.slice(start, end)
         if (!anyUpper && UPPER_RE.test(word)) anyUpper = true
-        t = otherWord(lex, start, end, word, lineStart)
+        otherWord(t, lex, word)
       }
     }
     anyFlags |= t.flags
     if (t.cap) anyCap = true
-    toks[k] = t
   }
-  return { toks, allLower: !anyUpper, anyFlags, anyCap }
+  // The text's tokens are the pool's first n, copied in one call into an array of their own:
+  // the analysis reads past either end of it and must find nothing there.
+  return { toks: pool.slice(0, n), allLower: !anyUpper, anyFlags, anyCap }
 }
 
 /**
@@ -314,149 +406,157 @@ function scan(text: string): number {
   return n
 }
 
-function punctuation(start: number, end: number, text: string, lineStart: boolean): Tok {
-  return {
-    start,
-    end,
-    text,
-    word: false,
-    lineStart,
-    key: '',
-    flags: 0,
-    cap: false,
-    lower: false,
-    bareEnd: end,
-    nameable: false,
-    acronym: false,
-    innerCap: false,
-  }
+function punctuation(t: PooledTok): void {
+  t.word = false
+  t.folded = ''
+  t.flags = 0
+  t.cap = false
+  t.lower = false
+  t.nameable = false
+  t.acronym = false
+  t.innerCap = false
+  t.numeric = false
 }
 
 /** A word of ASCII letters, digits and joiners, classified from its character counts. */
 function asciiWord(
+  t: PooledTok,
   table: WordTable,
   text: string,
-  start: number,
-  end: number,
-  lineStart: boolean,
   upper: number,
   found: number,
-): Tok {
-  const word = text.slice(start, end)
+): void {
+  const start = t.start
+  const end = t.end
   const c = text.charCodeAt(start)
   const lower = upper === 0
   const len = end - start
+  t.word = true
+  t.folded = undefined
+  t.lower = lower
+  t.numeric = c >= 48 && c <= 57
   // Digits carry no name, title or organisation knowledge: skip the lookup.
-  if (c >= 48 && c <= 57) {
-    return {
-      start,
-      end,
-      text: word,
-      word: true,
-      lineStart,
-      key: lower ? word : word.toLowerCase(),
-      flags: 0,
-      cap: false,
-      lower,
-      bareEnd: end,
-      nameable: false,
-      acronym: false,
-      innerCap: false,
-    }
+  if (t.numeric) {
+    t.flags = 0
+    t.cap = false
+    t.nameable = false
+    t.acronym = false
+    t.innerCap = false
+    return
   }
   // A word the table holds only as a place name (no W flag) is unknown to the analysis.
   let id = found >= 0 && (table.flags(found) & W_MASK) === 0 ? -1 : found
-  let key: string
-  let bareEnd = end
-  // A hit's key is the word's ASCII lowercase: spelt from the word rather than read from the
-  // table, whose key strings lie scattered in the heap (two more cache misses per word).
-  if (id >= 0) {
-    key = lower ? word : word.toLowerCase()
-  } else if (
+  // A possessive ("Anna's") unknown as spelt is looked up without its 's; its key drops the
+  // 's either way.
+  if (
+    id < 0 &&
     len > 2 &&
     text.charCodeAt(end - 2) === 0x27 &&
     (text.charCodeAt(end - 1) | 0x20) === 0x73
   ) {
-    bareEnd = end - 2
-    id = table.findAscii(text, start, bareEnd)
+    t.bareEnd = end - 2
+    id = table.findAscii(text, start, end - 2)
     if (id >= 0 && (table.flags(id) & W_MASK) === 0) id = -1
-    key = text.slice(start, bareEnd).toLowerCase()
-  } else {
-    key = lower ? word : word.toLowerCase()
   }
   const flags = id >= 0 ? table.flags(id) & W_MASK : 0
   const cap = c >= 65 && c <= 90
   const acronym = upper === len && len >= 2 && len <= 5
-  const nameable = (flags & NOT_NAMEABLE) === 0 && !(cap && acronym)
-  return {
-    start,
-    end,
-    text: word,
-    word: true,
-    lineStart,
-    key,
-    flags,
-    cap,
-    lower,
-    bareEnd,
-    nameable,
-    acronym,
-    innerCap: upper > (cap ? 1 : 0),
-  }
+  t.flags = flags
+  t.cap = cap
+  t.acronym = acronym
+  t.nameable = (flags & NOT_NAMEABLE) === 0 && !(cap && acronym)
+  t.innerCap = upper > (cap ? 1 : 0)
 }
 
+/** What {@link otherWord} learns about one word with a lexicon. */
+interface WordReading {
+  readonly key: string
+  readonly flags: number
+  /** The key dropped a possessive 's. */
+  readonly possessive: boolean
+  readonly lower: boolean
+  readonly cap: boolean
+  readonly acronym: boolean
+  readonly numeric: boolean
+  readonly nameable: boolean
+  readonly innerCap: boolean
+}
+
+// Other words' readings, per lexicon: names with diacritics and words with a typographic
+// apostrophe recur from text to text, and reading one (two lowercasings, three Unicode
+// regexes, a fold and a lookup) costs several times a map hit. Bounded like foldKey's memo.
+const READING_LIMIT = 20_000
+const readingsByLex = new WeakMap<Lexicon, Map<string, WordReading>>()
+let readingsLex: Lexicon | undefined
+let readings = new Map<string, WordReading>()
+
 /** Any other word: folded through `toLowerCase`, NFD and the transliterations of foldKey. */
-function otherWord(
-  lex: Lexicon,
-  start: number,
-  end: number,
-  word: string,
-  lineStart: boolean,
-): Tok {
+function otherWord(t: PooledTok, lex: Lexicon, word: string): void {
+  if (lex !== readingsLex) {
+    let known = readingsByLex.get(lex)
+    if (known === undefined) {
+      known = new Map()
+      readingsByLex.set(lex, known)
+    }
+    readings = known
+    readingsLex = lex
+  }
+  let r = readings.get(word)
+  if (r === undefined) {
+    if (readings.size >= READING_LIMIT) readings.clear()
+    r = readWord(lex, word)
+    readings.set(word, r)
+  }
+  t.word = true
+  t.spelt = word
+  t.folded = r.key
+  t.flags = r.flags
+  if (r.possessive) t.bareEnd = t.end - 2
+  t.lower = r.lower
+  t.cap = r.cap
+  t.acronym = r.acronym
+  t.numeric = r.numeric
+  t.nameable = r.nameable
+  t.innerCap = r.innerCap
+}
+
+function readWord(lex: Lexicon, word: string): WordReading {
   const lowerText = word.toLowerCase()
   const lower = word === lowerText
   const c = word.charCodeAt(0)
   const acronym = ACRONYM_RE.test(word)
+  const numeric = DIGIT_START_RE.test(word)
   if (c >= 48 && c <= 57) {
     return {
-      start,
-      end,
-      text: word,
-      word: true,
-      lineStart,
       key: lowerText,
       flags: 0,
-      cap: false,
+      possessive: false,
       lower,
-      bareEnd: end,
-      nameable: false,
+      cap: false,
       acronym,
+      numeric,
+      nameable: false,
       innerCap: false,
     }
   }
   let key = foldKey(lowerText)
-  let bareEnd = end
   let flags = lex.flags(key)
+  let possessive = false
   if (flags === 0 && POSSESSIVE_RE.test(key)) {
     key = key.slice(0, -2)
-    bareEnd = end - 2
+    possessive = true
     flags = lex.flags(key)
   }
   const cap = c >= 65 && c <= 90 ? true : c < 128 ? false : word[0] !== lowerText[0]
-  const nameable = (flags & NOT_NAMEABLE) === 0 && !(cap && word.length <= 5 && acronym)
   return {
-    start,
-    end,
-    text: word,
-    word: true,
-    lineStart,
     key,
     flags,
-    cap,
+    possessive,
     lower,
-    bareEnd,
-    nameable,
+    cap,
     acronym,
+    numeric,
+    nameable: (flags & NOT_NAMEABLE) === 0 && !(cap && word.length <= 5 && acronym),
     innerCap: true,
   }
 }
