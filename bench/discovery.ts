@@ -50,17 +50,22 @@ function texts(): string[] {
 }
 
 /** Peak RSS and counts of scanning the document at `path` in a child process. */
-function scanChild(path: string): { bytes: number; spans: number; maxRssKiB: number } {
+function scanChild(path: string): ScanChildResult {
   const out = execFileSync(
     process.execPath,
     ['--import', 'tsx', join(import.meta.dirname, 'discovery-child.ts'), path],
     { encoding: 'utf8', maxBuffer: 1 << 20 },
   )
-  return JSON.parse(out.trim().split('\n').at(-1) as string) as {
-    bytes: number
-    spans: number
-    maxRssKiB: number
-  }
+  return JSON.parse(out.trim().split('\n').at(-1) as string) as ScanChildResult
+}
+
+/** What `discovery-child.ts` prints. */
+interface ScanChildResult {
+  readonly bytes: number
+  readonly spans: number
+  readonly wallMs: number
+  readonly cpuMs: number
+  readonly maxRssKiB: number
 }
 
 /** Writes `base` as lines, repeated to at least `mb` megabytes; returns the file's path. */
@@ -142,6 +147,9 @@ export async function run(): Promise<void> {
   const mib = (kib: number) => (kib / 1024).toFixed(0)
   console.log(
     `scan a document: ${(small.bytes / 1e6).toFixed(1)} MB (${small.spans} spans) peak RSS ${mib(small.maxRssKiB)} MiB; ${(large.bytes / 1e6).toFixed(1)} MB (${large.spans} spans) peak RSS ${mib(large.maxRssKiB)} MiB`,
+  )
+  console.log(
+    `documents line by line (the path of \`strongroom scan FILE.txt\`), ${(large.bytes / 1e6).toFixed(1)} MB: ${(large.bytes / 1e6 / (large.wallMs / 1000)).toFixed(2)} MB/s (CPU time ${(large.bytes / 1e6 / (large.cpuMs / 1000)).toFixed(2)} MB/s)`,
   )
   const growth = large.maxRssKiB / small.maxRssKiB
   report({
