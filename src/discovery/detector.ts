@@ -79,6 +79,14 @@ export function textHints(text: string): TextHints {
   const n = text.length
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i)
+    // Lower-case letters are most of any text: their case first, settling every field.
+    if (c >= 97 && c <= 122) {
+      run = 0
+      gap = 2
+      if (++word > wordRun) wordRun = word
+      if (code && word > codeRun) codeRun = word
+      continue
+    }
     if (c >= 48 && c <= 57) {
       digits++
       if (++run > digitRun) digitRun = run
@@ -93,7 +101,7 @@ export function textHints(text: string): TextHints {
     run = 0
     // One separator may sit inside a figure; a second one, or any other character, ends it.
     gap = gap === 0 && (c === 32 || c === 45 || c === 46 || c === 47) ? 1 : 2
-    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 45) {
+    if ((c >= 65 && c <= 90) || c === 95 || c === 45) {
       if (c <= 90 && c >= 65) upper++
       if (++word > wordRun) wordRun = word
       if (code && word > codeRun) codeRun = word

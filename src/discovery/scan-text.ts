@@ -53,14 +53,18 @@ export function scanText(
       if (span.score >= minScore && span.end > span.start) candidates.push(span)
     }
   }
-  for (const span of options.extra ?? [])
-    if (span.score >= minScore && span.end > span.start) candidates.push(span)
+  const extra = options.extra
+  if (extra !== undefined)
+    for (const span of extra)
+      if (span.score >= minScore && span.end > span.start) candidates.push(span)
+  const own = candidates
   if (options.filter !== undefined && candidates.length > 0)
     candidates = options.filter(text, candidates)
   if (options.resolve === false) return candidates
-  candidates.sort(
-    (a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start,
-  )
+  // Most texts hold no finding or one: nothing to order or to resolve (a filter's answer is
+  // copied, as the caller may hold it).
+  if (candidates.length < 2) return candidates === own ? candidates : candidates.slice()
+  candidates.sort(byPrecedence)
   // Accepted spans are kept sorted by start; they never overlap, so a binary search for the
   // insertion point finds the only two neighbours that could collide.
   const accepted: Span[] = []
@@ -79,4 +83,9 @@ export function scanText(
     accepted.splice(lo, 0, span)
   }
   return accepted
+}
+
+/** Resolution order: higher score first, then the longer span, then the earlier one. */
+function byPrecedence(a: Span, b: Span): number {
+  return b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start
 }

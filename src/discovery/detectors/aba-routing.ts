@@ -31,9 +31,8 @@ export function abaValid(digits: string): boolean {
  */
 export const abaRoutingDetector: Detector = createPatternDetector({
   id: 'aba-routing',
-  minDigits: 9,
   // Every match is one figure of 9 digits (separators single spaces or hyphens).
-  gate: (h) => h.figureDigits >= 9,
+  atLeast: { figureDigits: 9 },
   entityType: 'ABA_ROUTING_NUMBER',
   patterns: [ABA_RE],
   validate: (m) => abaValid(m[0].replace(/-/g, '')),

@@ -4,7 +4,7 @@
  * number alone; ages above 130 are rejected.
  */
 import type { Detector, Span, TextHints } from '../detector.js'
-import { mentions } from './pattern-detector.js'
+import { Keywords } from './pattern-detector.js'
 
 // Phrase before the number, or after it. Each alternative is a fixed word sequence.
 const BEFORE_RE = /\b(?:aged|age|ages|at the age of|age of)\s?:?\s?(\d{1,3})(?!\d|[.,]\d)/gi
@@ -14,8 +14,11 @@ const AFTER_RE =
 const MAX_AGE = 130
 
 // Every alternative of each pattern holds one of its words.
-const BEFORE_WORDS = ['age']
-const AFTER_WORDS = ['year', 'yr', 'y/o']
+const BEFORE_WORDS = new Keywords(['age'])
+const AFTER_WORDS = new Keywords(['year', 'yr', 'y/o'])
+
+// The answer for texts without an age: one frozen list, not a new array per text.
+const NONE = Object.freeze([]) as unknown as Span[]
 
 /** Adds the numbers `re` matches; `numberLast` when the number ends the match. */
 function collect(r: RegExp, text: string, numberLast: boolean, spans: Span[]): void {
@@ -34,11 +37,14 @@ export const ageDetector: Detector = {
   id: 'age',
   entityType: 'AGE',
   detect(text: string, hints?: TextHints): Span[] {
-    const spans: Span[] = []
     // Every age is a number, next to "age", "year", "yr" or "y/o" in any case.
-    if (hints !== undefined && hints.digits === 0) return spans
-    if (hints === undefined || mentions(hints, BEFORE_WORDS)) collect(BEFORE_RE, text, true, spans)
-    if (hints === undefined || mentions(hints, AFTER_WORDS)) collect(AFTER_RE, text, false, spans)
-    return spans
+    if (hints !== undefined && hints.digits === 0) return NONE
+    const before = hints === undefined || BEFORE_WORDS.in(hints)
+    const after = hints === undefined || AFTER_WORDS.in(hints)
+    if (!before && !after) return NONE
+    const spans: Span[] = []
+    if (before) collect(BEFORE_RE, text, true, spans)
+    if (after) collect(AFTER_RE, text, false, spans)
+    return spans.length === 0 ? NONE : spans
   },
 }

@@ -17,7 +17,7 @@ const API_KEY_RE =
 export const apiKeyDetector: Detector = createPatternDetector({
   id: 'api-key',
   // A match is one unbroken run of at least fifteen letters, digits, underscores or hyphens ("xoxb-" and ten).
-  gate: (h) => h.wordRun >= 15,
+  atLeast: { wordRun: 15 },
   needs: ['gh', 'xox', 'k_live_', 'k_test_', 'AIza', 'sk-', 'glpat-'],
   entityType: 'API_KEY',
   patterns: [API_KEY_RE],

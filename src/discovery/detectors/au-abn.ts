@@ -22,9 +22,8 @@ export function abnValid(digits: string): boolean {
 /** Detects ABNs; score 0.5 grouped, 0.3 compact, +0.4 with context. */
 export const auAbnDetector: Detector = createPatternDetector({
   id: 'au-abn',
-  minDigits: 11,
   // Every match is one figure of 11 digits (separators single spaces or hyphens).
-  gate: (h) => h.figureDigits >= 11,
+  atLeast: { figureDigits: 11 },
   entityType: 'AU_ABN',
   patterns: [ABN_RE],
   validate: (m) => {

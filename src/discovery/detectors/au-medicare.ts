@@ -18,9 +18,8 @@ export function medicareValid(digits: string): boolean {
 /** Detects Medicare numbers; score 0.3, +0.6 with context. */
 export const auMedicareDetector: Detector = createPatternDetector({
   id: 'au-medicare',
-  minDigits: 10,
   // Every match is one figure of 10 digits (separators single spaces or hyphens).
-  gate: (h) => h.figureDigits >= 10,
+  atLeast: { figureDigits: 10 },
   entityType: 'AU_MEDICARE',
   patterns: [MEDICARE_RE],
   validate: (m) => medicareValid(m[0].replace(/ /g, '')),

@@ -19,9 +19,8 @@ export function tfnValid(digits: string): boolean {
 /** Detects TFNs near a context word; score 0.7. */
 export const auTfnDetector: Detector = createPatternDetector({
   id: 'au-tfn',
-  minDigits: 9,
   // Every match is one figure of 9 digits (separators single spaces or hyphens).
-  gate: (h) => h.figureDigits >= 9,
+  atLeast: { figureDigits: 9 },
   entityType: 'AU_TFN',
   patterns: [TFN_RE],
   validate: (m, text) =>

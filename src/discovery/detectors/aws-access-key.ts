@@ -14,7 +14,7 @@ const AWS_KEY_RE = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{
 export const awsAccessKeyDetector: Detector = createPatternDetector({
   id: 'aws-access-key',
   // Twenty capitals and digits in one run, the prefix holding at least two capitals.
-  gate: (h) => h.wordRun >= 20 && h.upper >= 2,
+  atLeast: { wordRun: 20, upper: 2 },
   needs: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T'],
   entityType: 'AWS_ACCESS_KEY',
   patterns: [AWS_KEY_RE],

@@ -16,9 +16,8 @@ export function sinValid(digits: string): boolean {
 /** Detects SINs; score 0.3 (nine digits are common), +0.5 with context. */
 export const caSinDetector: Detector = createPatternDetector({
   id: 'ca-sin',
-  minDigits: 9,
   // Every match is one figure of 9 digits (separators single spaces or hyphens).
-  gate: (h) => h.figureDigits >= 9,
+  atLeast: { figureDigits: 9 },
   entityType: 'CA_SIN',
   patterns: [SIN_RE],
   validate: (m) => sinValid(m[0].replace(/[ -]/g, '')),

@@ -15,17 +15,18 @@ export { luhnValid }
 
 interface Issuer {
   readonly name: string
-  readonly prefix: (p: number[]) => boolean
+  /** Tests the number formed by the card's first four digits. */
+  readonly prefix: (first4: number) => boolean
   readonly lengths: readonly number[]
 }
 
-/** Number formed by the first `n` digits. */
-function lead(p: number[], n: number): number {
-  return Number(p.slice(0, n).join(''))
+/** Number formed by the first `n` of the four digits of `first4`. */
+function lead(first4: number, n: number): number {
+  return Math.floor(first4 / 10 ** (4 - n))
 }
 
-const range = (lo: number, hi: number, n: number) => (p: number[]) => {
-  const v = lead(p, n)
+const range = (lo: number, hi: number, n: number) => (first4: number) => {
+  const v = lead(first4, n)
   return v >= lo && v <= hi
 }
 
@@ -60,9 +61,17 @@ const ISSUERS: readonly Issuer[] = [
 
 /** True when `digits` has a known issuer's prefix and length and passes Luhn. */
 export function isValidCardNumber(digits: string): boolean {
-  if (!/^\d{12,19}$/.test(digits) || !luhnValid(digits)) return false
-  const p = [...digits.slice(0, 4)].map(Number)
-  return ISSUERS.some((i) => i.lengths.includes(digits.length) && i.prefix(p))
+  // luhnValid rejects any character but an ASCII digit.
+  const n = digits.length
+  if (n < 12 || n > 19 || !luhnValid(digits)) return false
+  // The first four digits as one number, read in place (this runs for every candidate).
+  const first4 =
+    (digits.charCodeAt(0) - 48) * 1000 +
+    (digits.charCodeAt(1) - 48) * 100 +
+    (digits.charCodeAt(2) - 48) * 10 +
+    (digits.charCodeAt(3) - 48)
+  for (const issuer of ISSUERS) if (issuer.lengths.includes(n) && issuer.prefix(first4)) return true
+  return false
 }
 
 /**
@@ -71,9 +80,8 @@ export function isValidCardNumber(digits: string): boolean {
  */
 export const creditCardDetector: Detector = createPatternDetector({
   id: 'credit-card',
-  minDigits: 12,
   // Every match is one figure of 12 digits (separators single spaces or hyphens).
-  gate: (h) => h.figureDigits >= 12,
+  atLeast: { figureDigits: 12 },
   entityType: 'CREDIT_CARD',
   patterns: [CARD_RE],
   validate: (m) => {
@@ -83,15 +91,11 @@ export const creditCardDetector: Detector = createPatternDetector({
     const first = raw.charCodeAt(0)
     // No issuer range starts with 0, 1, 7, 8 or 9.
     if (first < 0x32 || first > 0x36) return false // '2'..'6'
-    let digits = ''
-    let sep = ''
-    for (const ch of raw) {
-      if (ch === ' ' || ch === '-') {
-        // One separator kind only: "4111 1111-1111 1111" is more likely two numbers.
-        if (sep !== '' && sep !== ch) return false
-        sep = ch
-      } else digits += ch
-    }
+    // One separator kind only: "4111 1111-1111 1111" is more likely two numbers.
+    const spaced = raw.includes(' ')
+    const dashed = raw.includes('-')
+    if (spaced && dashed) return false
+    const digits = spaced ? raw.replaceAll(' ', '') : dashed ? raw.replaceAll('-', '') : raw
     if (!isValidCardNumber(digits)) return false
     // A published test number is reported, but low and flagged.
     return TEST_CARD_NUMBERS.has(digits)

@@ -83,9 +83,15 @@ export const cryptoDetector: Detector = createPatternDetector({
   id: 'crypto',
   // A match is one unbroken run of at least eleven letters and digits (bech32: "bc1" and
   // eight more) holding a digit: base58 addresses start with 1 or 3, the others with bc1, 0x.
-  gate: (h) => h.codeRun >= 11,
+  atLeast: { codeRun: 11 },
   entityType: 'CRYPTO',
-  patterns: [BASE58_RE, BECH32_RE, ETH_RE],
+  // Each match is a whole run holding a digit: base58 addresses run 26–35 characters, bech32
+  // at least 11 and Ethereum's exactly 42.
+  patterns: [
+    { pattern: BASE58_RE, gate: (h) => h.codeRun >= 26 },
+    BECH32_RE,
+    { pattern: ETH_RE, gate: (h) => h.codeRun >= 42 },
+  ],
   validate: (m) => {
     const v = m[0]
     if (v.startsWith('0x')) return { start: m.index, end: m.index + v.length, score: 0.6 }

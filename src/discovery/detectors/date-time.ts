@@ -5,7 +5,7 @@
  * form a real date (leap years included).
  */
 import type { Detector } from '../detector.js'
-import { createPatternDetector, mentions } from './pattern-detector.js'
+import { createPatternDetector, Keywords } from './pattern-detector.js'
 
 const TIME = '(?:[ T](?:[01]\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d)?)?'
 const ISO_RE = new RegExp(
@@ -50,16 +50,20 @@ const WEEKDAY_RE = /\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b/gi
 export function isValidDate(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0)
   return day <= days
 }
+
+// Days per month in a common year.
+const DAYS_IN_MONTH: readonly number[] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 function monthIndex(name: string): number {
   return MONTHS.indexOf(name.slice(0, 3).toLowerCase() as (typeof MONTHS)[number]) + 1
 }
 
 // Every weekday's name ends in "day".
-const DAY_WORDS = ['day']
+const DAY_WORDS = new Keywords(['day'])
+const MONTH_WORDS = new Keywords(MONTHS)
 
 const CONTEXT = ['born', 'birth', 'dob', 'date', 'birthday', 'since', 'until', 'expires']
 
@@ -76,39 +80,45 @@ export const dateTimeDetector: Detector = createPatternDetector({
     { pattern: ISO_RE, gate: (h) => h.figureDigits >= 6 },
     { pattern: DMY_RE, gate: (h) => h.figureDigits >= 4 },
     // Dates with a month name end in a four-digit year.
-    { pattern: MDY_NAME_RE, gate: (h) => h.digitRun >= 4 && mentions(h, MONTHS) },
-    { pattern: DMY_NAME_RE, gate: (h) => h.digitRun >= 4 && mentions(h, MONTHS) },
-    { pattern: MY_NAME_RE, gate: (h) => h.digitRun >= 4 && mentions(h, MONTHS) },
-    { pattern: WEEKDAY_RE, gate: (h) => mentions(h, DAY_WORDS) },
+    { pattern: MDY_NAME_RE, gate: (h) => h.digitRun >= 4 && MONTH_WORDS.in(h) },
+    { pattern: DMY_NAME_RE, gate: (h) => h.digitRun >= 4 && MONTH_WORDS.in(h) },
+    { pattern: MY_NAME_RE, gate: (h) => h.digitRun >= 4 && MONTH_WORDS.in(h) },
+    { pattern: WEEKDAY_RE, gate: (h) => DAY_WORDS.in(h) },
   ],
   validate: (m) => {
-    const span = (score: number) => ({ start: m.index, end: m.index + m[0].length, score })
-    if (m.length === 1) return span(0.5)
-    const withTime = /\d:\d/.test(m[0])
+    // Which pattern matched shows in the number of groups; each branch reads its groups in
+    // place (this runs for every date-shaped figure: no closures, copies or regex tests).
     const src = m[0]
-    const g = m.slice(1).map((x) => x ?? '')
-    if (/^\d{4}[-/.]/.test(src)) {
-      const [y, , mo, d] = g.map(Number)
-      if (!isValidDate(y ?? 0, mo ?? 0, d ?? 0)) return false
-      return span(withTime ? 0.8 : 0.6)
-    }
-    if (/^\d{1,2}[-/.]\d/.test(src)) {
-      const [a = 0, , b = 0] = g.map(Number)
-      const yStr = g[3] ?? ''
+    const start = m.index
+    const end = start + src.length
+    // A weekday name: no groups.
+    if (m.length === 1) return { start, end, score: 0.5 }
+    // Numeric forms: year or day, separator, month or day, year or day; a ':' only ever
+    // stands inside the time.
+    if (m.length === 5) {
+      const withTime = src.includes(':')
+      const first = m[1] ?? ''
+      if (first.length === 4) {
+        if (!isValidDate(Number(first), Number(m[3]), Number(m[4]))) return false
+        return { start, end, score: withTime ? 0.8 : 0.6 }
+      }
+      const a = Number(first)
+      const b = Number(m[3])
+      const yStr = m[4] ?? ''
       const y = yStr.length === 2 ? 2000 + Number(yStr) : Number(yStr)
       // Month-first (US) or day-first: either reading may be the real one.
       if (!isValidDate(y, a, b) && !isValidDate(y, b, a)) return false
-      if (withTime) return span(0.8)
-      return span(yStr.length === 2 ? 0.4 : 0.6)
+      if (withTime) return { start, end, score: 0.8 }
+      return { start, end, score: yStr.length === 2 ? 0.4 : 0.6 }
     }
-    // Month-name forms: find which group holds the month name.
-    const monthGroup = g.findIndex((x) => /^[a-z]/i.test(x))
-    const month = monthIndex(g[monthGroup] ?? '')
-    const nums = g.filter((x, i) => i !== monthGroup && x !== '').map(Number)
-    if (nums.length === 1) return month > 0 ? span(0.5) : false
-    const year = nums.at(-1) ?? 0
-    const day = nums[0] ?? 0
-    return isValidDate(year, month, day) ? span(0.7) : false
+    // Month and year.
+    if (m.length === 3) return monthIndex(m[1] ?? '') > 0 ? { start, end, score: 0.5 } : false
+    // Month, day and year, or day, month and year.
+    const first = m[1] ?? ''
+    const monthFirst = first.charCodeAt(0) > 57
+    const month = monthIndex(monthFirst ? first : (m[2] ?? ''))
+    const day = Number(monthFirst ? m[2] : first)
+    return isValidDate(Number(m[3]), month, day) ? { start, end, score: 0.7 } : false
   },
   baseScore: 0.6,
   contextWords: CONTEXT,

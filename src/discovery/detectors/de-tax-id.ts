@@ -34,9 +34,8 @@ export function deTaxIdValid(digits: string): boolean {
 /** Detects tax ids; score 0.3, +0.5 with context. */
 export const deTaxIdDetector: Detector = createPatternDetector({
   id: 'de-tax-id',
-  minDigits: 11,
   // Every match is one figure of 11 digits (separators single spaces or hyphens).
-  gate: (h) => h.figureDigits >= 11,
+  atLeast: { figureDigits: 11 },
   entityType: 'DE_TAX_ID',
   patterns: [TAX_ID_RE],
   validate: (m) => deTaxIdValid(m[0].replace(/ /g, '')),

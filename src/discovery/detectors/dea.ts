@@ -19,9 +19,8 @@ export function deaValid(value: string): boolean {
 /** Detects DEA numbers; score 0.5, +0.4 with context. */
 export const deaDetector: Detector = createPatternDetector({
   id: 'dea-number',
-  minDigits: 7,
   // Every match holds 7 consecutive digits, in a code of nine characters.
-  gate: (h) => h.digitRun >= 7 && h.codeRun >= 9,
+  atLeast: { digitRun: 7, codeRun: 9 },
   entityType: 'DEA_NUMBER',
   patterns: [DEA_RE],
   validate: (m) => deaValid(m[0]),

@@ -18,7 +18,7 @@ const DOMAIN_RE =
 export const domainNameDetector: Detector = createPatternDetector({
   id: 'domain-name',
   // A label's dot stands between a letter or digit and the next label's letter.
-  gate: (h) => h.innerDots >= 1,
+  atLeast: { innerDots: 1 },
   entityType: 'DOMAIN_NAME',
   patterns: [DOMAIN_RE],
   validate: (m) => {

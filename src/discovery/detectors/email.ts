@@ -15,7 +15,7 @@ export const emailDetector: Detector = createPatternDetector({
   id: 'email',
   needs: ['@'],
   // The domain holds a dot between two letters or digits ("example.com").
-  gate: (h) => h.innerDots >= 1,
+  atLeast: { innerDots: 1 },
   entityType: 'EMAIL_ADDRESS',
   patterns: [EMAIL_RE],
   validate: (m) => !m[0].includes('..'),

@@ -19,9 +19,8 @@ export function nieValid(value: string): boolean {
 /** Detects NIEs; score 0.8, +0.2 with context. */
 export const esNieDetector: Detector = createPatternDetector({
   id: 'es-nie',
-  minDigits: 7,
   // Every match holds 7 consecutive digits, in a code of nine characters (hyphens inside).
-  gate: (h) => h.digitRun >= 7 && h.codeRun >= 9,
+  atLeast: { digitRun: 7, codeRun: 9 },
   entityType: 'ES_NIE',
   patterns: [NIE_RE],
   validate: (m) => nieValid(m[0]),

@@ -22,9 +22,8 @@ export function nifValid(value: string): boolean {
 /** Detects NIFs; score 0.7 (one in 23 random candidates passes), +0.3 with context. */
 export const esNifDetector: Detector = createPatternDetector({
   id: 'es-nif',
-  minDigits: 8,
   // Every match holds 8 consecutive digits, in a code of nine characters.
-  gate: (h) => h.digitRun >= 8 && h.codeRun >= 9,
+  atLeast: { digitRun: 8, codeRun: 9 },
   entityType: 'ES_NIF',
   patterns: [NIF_RE],
   validate: (m) => nifValid(m[0]),

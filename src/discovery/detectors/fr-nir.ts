@@ -22,9 +22,8 @@ export function nirValid(value: string): boolean {
 /** Detects NIRs; score 0.6, +0.35 with context. */
 export const frNirDetector: Detector = createPatternDetector({
   id: 'fr-nir',
-  minDigits: 11,
   // The last eight digits always form one figure ("2A" may break the first part).
-  gate: (h) => h.figureDigits >= 8,
+  atLeast: { digits: 11, figureDigits: 8 },
   entityType: 'FR_NIR',
   patterns: [NIR_RE],
   validate: (m) => nirValid(m[0].replace(/ /g, '')),

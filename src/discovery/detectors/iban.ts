@@ -122,9 +122,8 @@ export function ibanValid(iban: string): boolean {
 /** Detects IBANs; score 0.9 after length + mod-97, 1.0 with context. */
 export const ibanDetector: Detector = createPatternDetector({
   id: 'iban',
-  minDigits: 2,
   // Two letters and two check digits open the number without a space.
-  gate: (h) => h.codeRun >= 4,
+  atLeast: { digits: 2, codeRun: 4 },
   entityType: 'IBAN_CODE',
   patterns: [IBAN_RE],
   validate: (m) => {

@@ -16,9 +16,8 @@ export function aadhaarValid(digits: string): boolean {
 /** Detects Aadhaar numbers; score 0.4, +0.5 with context. */
 export const inAadhaarDetector: Detector = createPatternDetector({
   id: 'in-aadhaar',
-  minDigits: 12,
   // Every match is one figure of 12 digits (separators single spaces or hyphens).
-  gate: (h) => h.figureDigits >= 12,
+  atLeast: { figureDigits: 12 },
   entityType: 'IN_AADHAAR',
   patterns: [AADHAAR_RE],
   validate: (m) => aadhaarValid(m[0].replace(/[ -]/g, '')),

@@ -13,9 +13,8 @@ const CONTEXT = ['pan', 'permanent account', 'income tax', 'pan card', 'pan no']
 /** Detects PANs near a context word; score 0.7. */
 export const inPanDetector: Detector = createPatternDetector({
   id: 'in-pan',
-  minDigits: 4,
   // Five capitals, four consecutive digits, a capital: a ten-character code.
-  gate: (h) => h.digitRun >= 4 && h.upper >= 6 && h.codeRun >= 10,
+  atLeast: { digitRun: 4, upper: 6, codeRun: 10 },
   entityType: 'IN_PAN',
   patterns: [PAN_RE],
   validate: (m, text) => hasContext(text, m.index, m.index + m[0].length, CONTEXT),

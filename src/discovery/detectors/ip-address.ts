@@ -14,16 +14,16 @@ const IPV6_RE = /(?<![0-9A-Za-z:.])[0-9A-Fa-f:][0-9A-Fa-f:.]{1,44}(?![0-9A-Za-z:
 
 /** True when `s` is an IPv6 address with at least two colons and one hex digit. */
 export function ipv6Valid(s: string): boolean {
-  const colons = s.split(':').length - 1
-  return colons >= 2 && /[0-9A-Fa-f]/.test(s) && isIPv6(s)
+  // Most candidates (hex words, times) hold fewer than two colons: found without a split.
+  const colon = s.indexOf(':')
+  return colon >= 0 && s.includes(':', colon + 1) && /[0-9A-Fa-f]/.test(s) && isIPv6(s)
 }
 
 /** Detects IPv4 addresses; score 0.6, 0.9 with context ("ip", "address", "host"). */
 export const ipv4Detector: Detector = createPatternDetector({
   id: 'ipv4',
-  minDigits: 4,
   // Three dots between digits.
-  gate: (h) => h.innerDots >= 3,
+  atLeast: { digits: 4, innerDots: 3 },
   entityType: 'IP_ADDRESS',
   patterns: [IPV4_RE],
   baseScore: 0.6,

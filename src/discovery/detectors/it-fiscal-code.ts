@@ -37,7 +37,7 @@ export function fiscalCodeValid(value: string): boolean {
 export const itFiscalCodeDetector: Detector = createPatternDetector({
   id: 'it-fiscal-code',
   // A match is one unbroken run of sixteen letters and digits.
-  gate: (h) => h.wordRun >= 16,
+  atLeast: { wordRun: 16 },
   entityType: 'IT_FISCAL_CODE',
   patterns: [CF_RE],
   validate: (m) => fiscalCodeValid(m[0]),

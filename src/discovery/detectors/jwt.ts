@@ -33,7 +33,8 @@ export function jwtValid(token: string): boolean {
 export const jwtDetector: Detector = createPatternDetector({
   id: 'jwt',
   // A match is one unbroken run of "eyJ" and at least five more word characters before its first dot.
-  gate: (h) => h.wordRun >= 8,
+  // Both parts open with "eyJ": two capitals.
+  atLeast: { wordRun: 8, upper: 2 },
   needs: ['eyJ'],
   entityType: 'JWT',
   patterns: [JWT_RE],

@@ -10,19 +10,19 @@
  *   "condition" and similar words.
  */
 import type { Detector } from '../detector.js'
-import { createPatternDetector, hasContext, mentions } from './pattern-detector.js'
+import { createPatternDetector, hasContext, Keywords } from './pattern-detector.js'
 
 const MRN_RE =
   /(?<![A-Za-z0-9])(?:MRN|medical record(?: number| no\.?| #)?|patient (?:id|number|no\.?)|chart (?:number|no\.?)|hospital number)[\s:#.]{0,4}([A-Z]{0,3}-?\d[\dA-Z-]{4,11})(?![A-Za-z0-9])/gi
 
-// Each label holds one of these, in any case (a constant: `mentions` compiles each list once).
-const GATE_WORDS = ['mrn', 'medical record', 'patient ', 'chart ', 'hospital number']
+// Each label holds one of these, in any case.
+const GATE_WORDS = new Keywords(['mrn', 'medical record', 'patient ', 'chart ', 'hospital number'])
 
 /** Detects record numbers after their label; score 0.85. Only the number is reported. */
 export const medicalRecordNumberDetector: Detector = createPatternDetector({
   id: 'medical-record-number',
-  minDigits: 5,
-  gate: (h) => mentions(h, GATE_WORDS),
+  atLeast: { digits: 5 },
+  gate: (h) => GATE_WORDS.in(h),
   entityType: 'MEDICAL_RECORD_NUMBER',
   patterns: [MRN_RE],
   validate: (m) => {
@@ -54,9 +54,8 @@ const ICD_CONTEXT = [
 /** Detects ICD-10 codes with diagnosis context; score 0.75. */
 export const diagnosisCodeDetector: Detector = createPatternDetector({
   id: 'diagnosis-code',
-  minDigits: 2,
   // A capital, then two consecutive digits.
-  gate: (h) => h.upper >= 1 && h.digitRun >= 2 && h.codeRun >= 3,
+  atLeast: { upper: 1, digitRun: 2, codeRun: 3 },
   entityType: 'DIAGNOSIS_CODE',
   patterns: [ICD10_RE],
   validate: (m, text) => hasContext(text, m.index, m.index + m[0].length, ICD_CONTEXT),

@@ -17,9 +17,8 @@ export function npiValid(digits: string): boolean {
 /** Detects NPIs; score 0.3 (ten digits pass one time in ten), +0.5 with context. */
 export const npiDetector: Detector = createPatternDetector({
   id: 'npi',
-  minDigits: 10,
   // Every match holds 10 consecutive digits.
-  gate: (h) => h.digitRun >= 10,
+  atLeast: { digitRun: 10 },
   entityType: 'NPI',
   patterns: [NPI_RE],
   validate: (m) => npiValid(m[0]),

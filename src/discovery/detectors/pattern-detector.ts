@@ -26,6 +26,9 @@ export interface Refined {
  */
 export type HintGate = (hints: TextHints) => boolean
 
+/** The figures of {@link TextHints} (every field but the lower-cased text). */
+export type HintFigure = Exclude<keyof TextHints, 'lower'>
+
 /** A pattern run only on texts whose hints pass `gate`. */
 export interface GatedPattern {
   readonly pattern: RegExp
@@ -54,6 +57,12 @@ export interface PatternDetectorOptions {
   readonly rescanInside?: boolean
   /** A match holds at least this many digits: texts with fewer are skipped unread. */
   readonly minDigits?: number
+  /**
+   * Figures of {@link TextHints} that every match reaches (a match in a text with
+   * `figureDigits` 8 cannot hold 9 digits in one figure): texts below any are skipped
+   * unread. Checked in place, before `gate`: most detectors turn most texts away here.
+   */
+  readonly atLeast?: Readonly<Partial<Record<HintFigure, number>>>
   /** A match contains one of these substrings: texts with none are skipped unread. */
   readonly needs?: readonly string[]
   /** Skips, unread, the texts whose hints rule out every pattern (see {@link HintGate}). */
@@ -72,12 +81,52 @@ export function hasContext(
   words: readonly string[],
 ): boolean {
   if (words.length === 0) return false
+  // Callers pass constant lists: each is sorted once.
+  let sorted = sortedLists.get(words)
+  if (sorted === undefined) {
+    sorted = contextWords(words)
+    sortedLists.set(words, sorted)
+  }
+  return nearContext(text, start, end, sorted)
+}
+
+const sortedLists = new WeakMap<readonly string[], ContextWords>()
+
+/** Context words sorted by how {@link hasContext} finds them; other words never match. */
+interface ContextWords {
+  /** Words of `a`–`z` and `0`–`9`, found as whole runs. */
+  readonly runs: readonly string[]
+  /** Words with a space, found anywhere in the window. */
+  readonly phrases: readonly string[]
+}
+
+/**
+ * Sorts `words` (lower case) once per list: telling a word from a phrase per match cost a
+ * regex test per word, and `hasContext` only answers whether any word is near.
+ */
+function contextWords(words: readonly string[]): ContextWords {
+  const runs: string[] = []
+  const phrases: string[] = []
+  for (const w of words) {
+    if (w.includes(' ')) phrases.push(w)
+    else if (WORD_RE.test(w)) runs.push(w)
+  }
+  return { runs, phrases }
+}
+
+/** {@link hasContext} for sorted words. */
+function nearContext(text: string, start: number, end: number, words: ContextWords): boolean {
+  const { runs, phrases } = words
+  if (runs.length === 0 && phrases.length === 0) return false
   const before = text.slice(Math.max(0, start - CONTEXT_WINDOW), start).toLowerCase()
   const after = text.slice(end, end + CONTEXT_WINDOW).toLowerCase()
-  for (const w of words) {
-    if (w.includes(' ')) {
-      if (before.includes(w) || after.includes(w)) return true
-    } else if (WORD_RE.test(w) && (wholeRun(before, w) || wholeRun(after, w))) return true
+  for (let i = 0; i < runs.length; i++) {
+    const w = runs[i] as string
+    if (wholeRun(before, w) || wholeRun(after, w)) return true
+  }
+  for (let i = 0; i < phrases.length; i++) {
+    const w = phrases[i] as string
+    if (before.includes(w) || after.includes(w)) return true
   }
   return false
 }
@@ -119,14 +168,27 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
   const gates = options.patterns.map((p) => (p instanceof RegExp ? undefined : p.gate))
   const gate = options.gate
   for (const pattern of patterns) REGISTERED.push({ detector: id, pattern })
-  const words = (options.contextWords ?? []).map((w) => w.toLowerCase())
+  const words = contextWords((options.contextWords ?? []).map((w) => w.toLowerCase()))
   const boost = options.contextBoost ?? 0
-  const minDigits = options.minDigits ?? 0
-  // One regex for the whole list: a loop of `includes` read the text once per substring.
+  // Unset figures are 0, which every text reaches: the checks below need no branch per field.
+  const least = options.atLeast ?? {}
+  const minDigits = Math.max(options.minDigits ?? 0, least.digits ?? 0)
+  const minDigitRun = least.digitRun ?? 0
+  const minFigureDigits = least.figureDigits ?? 0
+  const minWordRun = least.wordRun ?? 0
+  const minCodeRun = least.codeRun ?? 0
+  const minUpper = least.upper ?? 0
+  const minColons = least.colons ?? 0
+  const minEquals = least.equals ?? 0
+  const minInnerDots = least.innerDots ?? 0
+  // One regex for the whole list: a loop of `includes` read the text once per substring. A
+  // single substring is looked for with `includes`, which skips the regex call's overhead.
   const needs =
-    options.needs === undefined || options.needs.length === 0
+    options.needs === undefined || options.needs.length < 2
       ? undefined
       : keywordPattern(options.needs)
+  const need = options.needs?.length === 1 ? options.needs[0] : undefined
+  const rescanInside = options.rescanInside === true
   // Compiled once: detection is synchronous and never re-entered, so each call can reset
   // and reuse these (compiling per call cost more than matching on short texts).
   const compiled = patterns.map((p) => new RegExp(p.source, p.flags))
@@ -135,9 +197,23 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
     entityType,
     detect(text: string, given?: TextHints): Span[] {
       const hints = given ?? textHints(text)
-      if (hints.digits < minDigits) return NONE
+      // Plain comparisons in this one function: a gate per detector was a call to one of
+      // some forty small functions per text.
+      if (
+        hints.digits < minDigits ||
+        hints.figureDigits < minFigureDigits ||
+        hints.digitRun < minDigitRun ||
+        hints.codeRun < minCodeRun ||
+        hints.wordRun < minWordRun ||
+        hints.upper < minUpper ||
+        hints.innerDots < minInnerDots ||
+        hints.colons < minColons ||
+        hints.equals < minEquals
+      )
+        return NONE
       if (gate !== undefined && !gate(hints)) return NONE
       if (needs !== undefined && !needs.test(text)) return NONE
+      if (need !== undefined && !text.includes(need)) return NONE
       // Made on the first match: most texts that pass the gates still hold none.
       let spans: Span[] | undefined
       for (let p = 0; p < compiled.length; p++) {
@@ -148,7 +224,7 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
         for (let m = re.exec(text); m !== null; m = re.exec(text)) {
           const verdict = validate === undefined ? true : validate(m, text)
           if (verdict === false) {
-            if (options.rescanInside === true) re.lastIndex = m.index + 1
+            if (rescanInside) re.lastIndex = m.index + 1
             continue
           }
           const refined: Refined =
@@ -159,7 +235,7 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
             const { start, end } = refined
             spans.push({ type: entityType, start, end, score: base, testValue: true })
           } else {
-            const score = hasContext(text, refined.start, refined.end, words)
+            const score = nearContext(text, refined.start, refined.end, words)
               ? Math.min(1, base + boost)
               : base
             spans.push({
@@ -180,35 +256,54 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
 
 /**
  * True when the lower-cased text contains one of `keywords` (lower case): the gate of a
- * pattern that needs one of them, in any case.
+ * pattern that needs one of them, in any case. A detector asking often holds a
+ * {@link Keywords} instead, which spares this lookup of the list's test.
  */
 export function mentions(hints: TextHints, keywords: readonly string[]): boolean {
-  // A long text holds nearly every keyword somewhere, and each test would read all of it:
-  // the pattern runs without one.
-  if (hints.lower.length > KEYWORD_TEST_MAX) return true
-  // Several patterns of one detector may ask about one list for the same text: the answer
-  // for the last text is kept per list.
   let test = keywordTests.get(keywords)
   if (test === undefined) {
-    test = { re: keywordPattern(keywords), lower: undefined, found: false }
+    test = new Keywords(keywords)
     keywordTests.set(keywords, test)
-  } else if (test.lower === hints.lower) return test.found
-  test.lower = hints.lower
-  test.found = test.re.test(hints.lower)
-  return test.found
+  }
+  return test.in(hints)
 }
 
-/** Texts longer than this skip keyword tests (see {@link mentions}). */
+const keywordTests = new WeakMap<readonly string[], Keywords>()
+
+/** Texts longer than this skip keyword tests (see {@link Keywords.in}). */
 const KEYWORD_TEST_MAX = 4096
 
-/** A keyword list's compiled test and its answer for the last text asked about. */
-interface KeywordTest {
-  readonly re: RegExp
-  lower: string | undefined
-  found: boolean
-}
+/**
+ * A constant list of lower-case keywords, compiled once, with its answer for the last text
+ * asked about: several patterns of one detector may ask about one list for the same text.
+ */
+export class Keywords {
+  /** The list's test, or undefined for a single keyword. */
+  readonly #re: RegExp | undefined
+  /** The one keyword, found with `includes` (cheaper than a regex call). */
+  readonly #word: string | undefined
+  #lower: string | undefined = undefined
+  #found = false
 
-const keywordTests = new WeakMap<readonly string[], KeywordTest>()
+  constructor(keywords: readonly string[]) {
+    this.#word = keywords.length === 1 ? keywords[0] : undefined
+    this.#re = this.#word === undefined ? keywordPattern(keywords) : undefined
+  }
+
+  /** True when the lower-cased text contains one of the keywords (see {@link mentions}). */
+  in(hints: TextHints): boolean {
+    const lower = hints.lower
+    // A long text holds nearly every keyword somewhere, and each test would read all of it:
+    // the pattern runs without one.
+    if (lower.length > KEYWORD_TEST_MAX) return true
+    if (lower !== this.#lower) {
+      this.#lower = lower
+      this.#found =
+        this.#word !== undefined ? lower.includes(this.#word) : (this.#re as RegExp).test(lower)
+    }
+    return this.#found
+  }
+}
 
 /**
  * One regex finding any of `keywords` as a substring: one pass over the text, where a loop

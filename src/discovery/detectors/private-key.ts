@@ -15,6 +15,8 @@ const BEGIN_RE = /-----BEGIN (?:[A-Z0-9]{1,12} ){0,2}PRIVATE KEY-----/g
 /** Detects PEM private keys; score 0.95 for a full block, 0.8 for a lone BEGIN line. */
 export const privateKeyDetector: Detector = createPatternDetector({
   id: 'private-key',
+  // Both patterns hold "BEGIN" and "PRIVATE KEY": fifteen capitals.
+  atLeast: { upper: 15 },
   needs: ['PRIVATE KEY'],
   entityType: 'PRIVATE_KEY',
   patterns: [PEM_RE, BEGIN_RE],

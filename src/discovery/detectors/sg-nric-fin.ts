@@ -26,9 +26,8 @@ export function nricValid(value: string): boolean {
 /** Detects NRIC/FIN numbers; score 0.7, +0.3 with context. */
 export const sgNricFinDetector: Detector = createPatternDetector({
   id: 'sg-nric-fin',
-  minDigits: 7,
   // Every match holds 7 consecutive digits, in a code of nine characters.
-  gate: (h) => h.digitRun >= 7 && h.codeRun >= 9,
+  atLeast: { digitRun: 7, codeRun: 9 },
   entityType: 'SG_NRIC_FIN',
   patterns: [NRIC_RE],
   validate: (m) => nricValid(m[0]),

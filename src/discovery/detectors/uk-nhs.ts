@@ -24,9 +24,8 @@ export function nhsValid(digits: string): boolean {
  */
 export const ukNhsDetector: Detector = createPatternDetector({
   id: 'uk-nhs',
-  minDigits: 10,
   // Every match is one figure of 10 digits (separators single spaces or hyphens).
-  gate: (h) => h.figureDigits >= 10,
+  atLeast: { figureDigits: 10 },
   entityType: 'UK_NHS',
   patterns: [NHS_RE],
   validate: (m) => nhsValid(m[0].replace(/[ -]/g, '')),

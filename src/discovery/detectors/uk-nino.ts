@@ -21,9 +21,8 @@ export function ninoValid(value: string): boolean {
 /** Detects NINOs; score 0.6, +0.3 with context. */
 export const ukNinoDetector: Detector = createPatternDetector({
   id: 'uk-nino',
-  minDigits: 6,
   // The six digits form one figure (single optional spaces).
-  gate: (h) => h.figureDigits >= 6,
+  atLeast: { figureDigits: 6 },
   entityType: 'UK_NINO',
   patterns: [NINO_RE],
   validate: (m) => ninoValid(m[0].replace(/ /g, '')),

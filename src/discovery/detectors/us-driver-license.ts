@@ -6,7 +6,7 @@
  * identifiers.
  */
 import type { Detector, Span, TextHints } from '../detector.js'
-import { mentions } from './pattern-detector.js'
+import { Keywords } from './pattern-detector.js'
 
 const CANDIDATE_RE =
   /(?<![\w-])(?:[a-z]{1,2}\d{4,14}[a-z]?|\d{2}[a-z]{3}\d{5,6}|\d{3}[a-z]{2}\d{4}|\d{7,12}[a-z]{0,2})(?![\w-])/gi
@@ -19,7 +19,10 @@ const CONTEXT_RE =
 const WINDOW = 48
 
 // A piece of every alternative of CONTEXT_RE, lower case.
-const CONTEXT_WORDS = ['driv', 'lic', 'dl', 'd.l.', 'permit']
+const CONTEXT_WORDS = new Keywords(['driv', 'lic', 'dl', 'd.l.', 'permit'])
+
+// The answer for texts ruled out unread: one frozen list, not a new array per text.
+const NONE = Object.freeze([]) as unknown as Span[]
 
 /** Every accepted value holds at least this many digits. */
 const MIN_DIGITS = 5
@@ -29,11 +32,11 @@ export const usDriverLicenseDetector: Detector = {
   id: 'us-driver-license',
   entityType: 'US_DRIVER_LICENSE',
   detect(text: string, hints?: TextHints): Span[] {
-    const spans: Span[] = []
     // Every candidate shape holds at least four consecutive digits, and is kept only after a
     // licence phrase, each of which holds one of CONTEXT_WORDS.
-    if (hints !== undefined && (hints.digits < MIN_DIGITS || hints.digitRun < 4)) return spans
-    if (hints !== undefined && !mentions(hints, CONTEXT_WORDS)) return spans
+    if (hints !== undefined && (hints.digits < MIN_DIGITS || hints.digitRun < 4)) return NONE
+    if (hints !== undefined && !CONTEXT_WORDS.in(hints)) return NONE
+    const spans: Span[] = []
     // Detection is synchronous and never re-entered: the one compiled pattern is reset and
     // reused rather than compiled per call.
     const re = CANDIDATE_RE

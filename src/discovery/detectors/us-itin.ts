@@ -17,9 +17,8 @@ export function itinValid(digits: string): boolean {
 /** Detects ITINs; score 0.5 separated, 0.3 bare, +0.4 with context. */
 export const usItinDetector: Detector = createPatternDetector({
   id: 'us-itin',
-  minDigits: 9,
   // Every match is one figure of 9 digits (separators single spaces or hyphens).
-  gate: (h) => h.figureDigits >= 9,
+  atLeast: { figureDigits: 9 },
   entityType: 'US_ITIN',
   patterns: [ITIN_RE],
   validate: (m) => {

@@ -11,9 +11,8 @@ const CONTEXT = ['passport', 'passport number', 'passport no', 'travel document'
 /** Detects US passport numbers near a context word; score 0.6. */
 export const usPassportDetector: Detector = createPatternDetector({
   id: 'us-passport',
-  minDigits: 8,
   // Every match holds 8 consecutive digits.
-  gate: (h) => h.digitRun >= 8,
+  atLeast: { digitRun: 8 },
   entityType: 'US_PASSPORT',
   patterns: [PASSPORT_RE],
   validate: (m, text) => hasContext(text, m.index, m.index + m[0].length, CONTEXT),

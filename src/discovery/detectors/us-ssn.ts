@@ -23,9 +23,8 @@ export function ssnValid(area: string, group: string, serial: string): boolean {
  */
 export const usSsnDetector: Detector = createPatternDetector({
   id: 'us-ssn',
-  minDigits: 9,
   // Every match is one figure of 9 digits (separators single spaces or hyphens).
-  gate: (h) => h.figureDigits >= 9,
+  atLeast: { figureDigits: 9 },
   entityType: 'US_SSN',
   patterns: [SSN_RE],
   validate: (m) => {

@@ -53,9 +53,8 @@ export function vinValid(vin: string): boolean {
 /** Detects VINs; score 0.6, +0.35 with context ("vin", "vehicle", "chassis"). */
 export const vinDetector: Detector = createPatternDetector({
   id: 'vin',
-  minDigits: 1,
   // Seventeen capitals and digits in one run, with a capital and a digit (see vinValid).
-  gate: (h) => h.codeRun >= 17 && h.upper >= 1,
+  atLeast: { codeRun: 17, upper: 1 },
   entityType: 'VIN',
   patterns: [VIN_RE],
   validate: (m) => vinValid(m[0]),
