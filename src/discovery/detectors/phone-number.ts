@@ -5,10 +5,11 @@
  * digits in total (ITU-T E.164); and national numbers of other countries (`042 078 6381`,
  * `(11) 4706-6184`) validated against libphonenumber's numbering-plan metadata.
  */
-import { isValidPhoneNumber, Metadata } from 'libphonenumber-js'
+import { isValidPhoneNumber } from 'libphonenumber-js'
 import type { CountryCode } from 'libphonenumber-js'
 import type { Detector, TextHints } from '../detector.js'
-import { createPatternDetector, mentions } from './pattern-detector.js'
+import { createPatternDetector, Keywords } from './pattern-detector.js'
+import { isValidNationalDigits, planLengths } from './phone-plan.js'
 
 // A number ends before a letter or a digit group continuing it; a dash or dot followed by
 // a word ("555-0134-fax") is punctuation. Every quantifier is bounded and separators are single optional characters, so the
@@ -19,8 +20,16 @@ const INTL_RE = /(?<![\w+])\+[1-9][\d ().-]{6,22}\d(?![\w]|[.-]\d)/g
 
 /** True when a NANP area code and exchange are assignable (NXX, not N11). */
 export function nanpValid(area: string, exchange: string): boolean {
-  const n11 = (s: string) => s[1] === '1' && s[2] === '1'
-  return /^[2-9]\d\d$/.test(area) && /^[2-9]\d\d$/.test(exchange) && !n11(area) && !n11(exchange)
+  return nxx(area) && nxx(exchange)
+}
+
+/** True for three ASCII digits, the first 2–9, that are not an N11 service code. */
+function nxx(s: string): boolean {
+  if (s.length !== 3) return false
+  const a = s.charCodeAt(0)
+  const b = s.charCodeAt(1)
+  const c = s.charCodeAt(2)
+  return a >= 50 && a <= 57 && b >= 48 && b <= 57 && c >= 48 && c <= 57 && !(b === 49 && c === 49)
 }
 
 const CONTEXT = ['phone', 'call', 'tel', 'telephone', 'mobile', 'cell', 'fax', 'contact', 'number']
@@ -33,9 +42,10 @@ export const nanpPhoneDetector: Detector = createPatternDetector({
   entityType: 'PHONE_NUMBER',
   patterns: [NANP_RE],
   validate: (m) => {
-    const [whole, parenArea, area, sep, exchange = ''] = m
-    if (!nanpValid(parenArea ?? area ?? '', exchange)) return false
-    const bare = parenArea === undefined && sep === '' && /^\d+$/.test(whole)
+    const whole = m[0]
+    const parenArea = m[1]
+    if (!nanpValid(parenArea ?? m[2] ?? '', m[4] ?? '')) return false
+    const bare = parenArea === undefined && m[3] === '' && /^\d+$/.test(whole)
     return { start: m.index, end: m.index + whole.length, score: bare ? 0.4 : 0.5 }
   },
   baseScore: 0.5,
@@ -70,7 +80,8 @@ export const intlPhoneDetector: Detector = createPatternDetector({
 // digit group, so a number is never cut out of a longer run (card numbers, IBANs, account
 // numbers): "4111 1111 1111 1111" yields no candidate at all. Groups are bounded, so
 // backtracking per start position is a small constant.
-const NATIONAL_RE =
+/** Candidates of the national phone detector (exported for the plan validation tests). */
+export const NATIONAL_RE =
   /(?<![\w+.,)-]|[\d)][ .-])(?:\(\d{2,4}\) ?|\d{2,5}[ .-])\d{2,4}(?:[ .-]\d{2,4}){0,3}(?![\w]|[ .,-]\d)/g
 
 // Countries whose trunk prefix is 0 ("0xx" national format) and countries whose national
@@ -90,42 +101,36 @@ const TRUNK_ZERO: readonly CountryCode[] = [
 ]
 const NO_TRUNK: readonly CountryCode[] = ['US', 'BR', 'ES', 'MX', 'IT']
 
-// Remembered verdicts of nationalPhoneValid, keyed by the candidate text; cleared when full.
-const verdicts = new Map<string, boolean>()
-const VERDICT_CACHE_LIMIT = 10_000
-
 /**
  * True when `raw` is a valid national number (number plan length and prefixes, per
  * libphonenumber metadata) of one of the supported countries.
  */
 export function nationalPhoneValid(raw: string): boolean {
+  // No verdict cache: with the plans compiled a verdict costs about a microsecond, less than
+  // a cache of unseen candidates costs in hashing, inserting and collecting.
   const digits = raw.replace(/\D/g, '')
-  if (digits.length < 8 || digits.length > 12) return false
-  // Plan validation costs tens of microseconds per country (libphonenumber resolves shared
-  // calling codes by trying every country's patterns), so verdicts are remembered: the same
-  // number recurs across the rows and documents of one scan.
-  let verdict = verdicts.get(raw)
-  if (verdict === undefined) {
-    verdict = planValid(raw, digits)
-    if (verdicts.size >= VERDICT_CACHE_LIMIT) verdicts.clear()
-    verdicts.set(raw, verdict)
-  }
-  return verdict
+  return digits.length >= 8 && digits.length <= 12 && planValid(raw, digits)
 }
 
-/** {@link nationalPhoneValid} for a candidate of plausible length, without the cache. */
+// Texts isValidNationalDigits answers for: ASCII digits and the separators the detector's
+// pattern allows. Anything else (a '+', letters, other digits) goes to libphonenumber itself.
+const PLAIN_NUMBER_RE = /^[\d ().-]{1,250}$/
+
+/** {@link nationalPhoneValid} for a candidate of plausible length. */
 function planValid(raw: string, digits: string): boolean {
   // A single repeated digit ("11 11 11 11") is filler, not a number.
   if (/^(\d)\1+$/.test(digits)) return false
   const trunk = digits.startsWith('0')
   const countries = trunk ? TRUNK_ZERO : NO_TRUNK
-  // Full validation is costly (a fraction of a millisecond per country); a number whose
-  // national length no plan allows is rejected first, from the same metadata.
+  // A number whose national length no plan allows is rejected first, from the same metadata.
   const nsnLength = trunk ? digits.length - 1 : digits.length
   const lengths = possibleLengths()
-  return countries.some(
-    (c) => lengths.get(c)?.has(nsnLength) === true && isValidPhoneNumber(raw, c),
-  )
+  const plain = PLAIN_NUMBER_RE.test(raw)
+  for (const c of countries) {
+    if (lengths.get(c)?.has(nsnLength) !== true) continue
+    if (plain ? isValidNationalDigits(digits, c) : isValidPhoneNumber(raw, c)) return true
+  }
+  return false
 }
 
 let lengthCache: Map<CountryCode, ReadonlySet<number>> | undefined
@@ -133,12 +138,8 @@ let lengthCache: Map<CountryCode, ReadonlySet<number>> | undefined
 /** National significant number lengths each supported country's plan allows. */
 function possibleLengths(): Map<CountryCode, ReadonlySet<number>> {
   if (lengthCache !== undefined) return lengthCache
-  const metadata = new Metadata()
   lengthCache = new Map()
-  for (const c of new Set([...TRUNK_ZERO, ...NO_TRUNK])) {
-    metadata.selectNumberingPlan(c)
-    lengthCache.set(c, new Set(metadata.numberingPlan?.possibleLengths() ?? []))
-  }
+  for (const c of new Set([...TRUNK_ZERO, ...NO_TRUNK])) lengthCache.set(c, new Set(planLengths(c)))
   return lengthCache
 }
 
@@ -180,6 +181,8 @@ const LOOSE_CONTEXT = [
   'tel.',
 ]
 
+const LOOSE_WORDS = new Keywords(LOOSE_CONTEXT)
+
 // Dates, times and SSNs share the digit shapes; their own detectors report them.
 const NOT_PHONE_RE =
   /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{3}-\d{2}-\d{4})$/
@@ -205,7 +208,7 @@ export const contextPhoneDetector: Detector = (() => {
     // loosePhoneValid asks for six to thirteen digits, and only a context word lifts a match
     // to the 0.6 kept below ('tel.' never matches a context word of letters and digits).
     minDigits: 6,
-    gate: (h) => mentions(h, LOOSE_CONTEXT),
+    gate: (h) => LOOSE_WORDS.in(h),
     entityType: 'PHONE_NUMBER',
     patterns: [LOOSE_RE],
     validate: (m) => loosePhoneValid(m[0]),
@@ -216,7 +219,10 @@ export const contextPhoneDetector: Detector = (() => {
   return {
     id: inner.id,
     entityType: inner.entityType,
-    detect: (text: string, hints?: TextHints) =>
-      inner.detect(text, hints).filter((s) => s.score >= 0.6),
+    detect: (text: string, hints?: TextHints) => {
+      const found = inner.detect(text, hints)
+      // Most texts yield nothing: the shared empty answer is returned, not a filtered copy.
+      return found.length === 0 ? found : found.filter((s) => s.score >= 0.6)
+    },
   }
 })()
