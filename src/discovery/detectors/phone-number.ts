@@ -87,7 +87,8 @@ export const NATIONAL_RE =
 // Countries whose trunk prefix is 0 ("0xx" national format) and countries whose national
 // numbers start 1–9. Germany and Austria are left out: their variable-length plans accept
 // almost any digit string, which would make every grouped number a "phone".
-const TRUNK_ZERO: readonly CountryCode[] = [
+/** Countries whose national numbers are written with a trunk 0, tried for a leading 0. */
+export const TRUNK_ZERO: readonly CountryCode[] = [
   'GB',
   'FR',
   'IT',
@@ -99,7 +100,8 @@ const TRUNK_ZERO: readonly CountryCode[] = [
   'NZ',
   'IN',
 ]
-const NO_TRUNK: readonly CountryCode[] = ['US', 'BR', 'ES', 'MX', 'IT']
+/** Countries whose national numbers start with 1–9, tried otherwise. */
+export const NO_TRUNK: readonly CountryCode[] = ['US', 'BR', 'ES', 'MX', 'IT']
 
 /**
  * True when `raw` is a valid national number (number plan length and prefixes, per

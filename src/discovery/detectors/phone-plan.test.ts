@@ -10,24 +10,11 @@ import { isValidPhoneNumber, Metadata } from 'libphonenumber-js'
 import type { CountryCode } from 'libphonenumber-js'
 import metadata from 'libphonenumber-js/metadata.min.json'
 import { describe, expect, it } from 'vitest'
-import { NATIONAL_RE, nationalPhoneValid } from './phone-number.js'
+import { NATIONAL_RE, NO_TRUNK, nationalPhoneValid, TRUNK_ZERO } from './phone-number.js'
 import { isValidNationalDigits } from './phone-plan.js'
 
 // The oracle: nationalPhoneValid's verdict as libphonenumber computes it, one country after
 // another (the detector's implementation before plans were compiled).
-const TRUNK_ZERO: readonly CountryCode[] = [
-  'GB',
-  'FR',
-  'IT',
-  'NL',
-  'BE',
-  'CH',
-  'AU',
-  'IE',
-  'NZ',
-  'IN',
-]
-const NO_TRUNK: readonly CountryCode[] = ['US', 'BR', 'ES', 'MX', 'IT']
 const COUNTRIES: readonly CountryCode[] = [...new Set([...TRUNK_ZERO, ...NO_TRUNK])]
 
 const oracleLengths = new Map<CountryCode, ReadonlySet<number>>()
