@@ -16,23 +16,8 @@ import { join, resolve } from 'node:path'
 import { createDefaultRegistry } from '../src/discovery/default-registry.js'
 import { scanText } from '../src/discovery/scan-text.js'
 import { initStrongroom } from '../src/index.js'
-import { best, report, workDir } from './lib.js'
+import { best, bestTimes, report, workDir } from './lib.js'
 import { benchCsv } from './setup.js'
-
-/** The best wall and the best CPU milliseconds of `n` runs of the synchronous `fn`. */
-function bestTimes(n: number, fn: () => void): { wall: number; cpu: number } {
-  let wall = Infinity
-  let cpu = Infinity
-  for (let i = 0; i < n; i++) {
-    const c = process.cpuUsage()
-    const t = performance.now()
-    fn()
-    wall = Math.min(wall, performance.now() - t)
-    const u = process.cpuUsage(c)
-    cpu = Math.min(cpu, (u.user + u.system) / 1000)
-  }
-  return { wall, cpu }
-}
 
 function texts(): string[] {
   const file = resolve(process.cwd(), '../shared/data/pii/presidio-generated-large.json')

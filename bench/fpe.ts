@@ -11,7 +11,7 @@ import { createCipheriv, randomBytes, randomInt } from 'node:crypto'
 
 import { DIGITS } from '../src/protect/fpe/alphabet.js'
 import { Ff1 } from '../src/protect/fpe/ff1.js'
-import { report } from './lib.js'
+import { bestTimes, report } from './lib.js'
 
 const GOAL = 100_000
 
@@ -35,16 +35,7 @@ interface Rate {
  * machine, wall-clock time also measures how long the scheduler kept us waiting.
  */
 function rate(runs: number, items: number, fn: () => void): Rate {
-  let wall = Infinity
-  let cpu = Infinity
-  for (let r = 0; r < runs; r++) {
-    const c = process.cpuUsage()
-    const t = performance.now()
-    fn()
-    wall = Math.min(wall, performance.now() - t)
-    const used = process.cpuUsage(c)
-    cpu = Math.min(cpu, (used.user + used.system) / 1000)
-  }
+  const { wall, cpu } = bestTimes(runs, fn)
   return { wall: items / (wall / 1000), cpu: items / (cpu / 1000) }
 }
 

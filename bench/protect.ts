@@ -21,7 +21,7 @@ import { Tokenizer } from '../src/protect/crypto/token.js'
 import { compileProtectPlan, protectBatch } from '../src/protect/plan.js'
 import { parseProtectSpec, parseSpecText } from '../src/protect/spec.js'
 import { maskColumn } from '../src/protect/transforms/mask.js'
-import { best, report } from './lib.js'
+import { bestTimes, report } from './lib.js'
 
 const TOKEN_GOAL = 1_000_000
 /** Rows per batch on the pipeline path. */
@@ -41,16 +41,9 @@ interface Rate {
  * Values per second over three runs. The CPU-time rate is printed beside the wall-clock one:
  * on a shared machine it shows the per-core rate that waiting for a core hides.
  */
-async function rate(n: number, fn: () => void): Promise<Rate> {
-  let bestCpuMs = Infinity
-  const ms = await best(3, () => {
-    const c0 = process.cpuUsage()
-    fn()
-    const c = process.cpuUsage(c0)
-    bestCpuMs = Math.min(bestCpuMs, (c.user + c.system) / 1000)
-    return Promise.resolve()
-  })
-  return { wall: n / (ms / 1000), cpu: n / (bestCpuMs / 1000) }
+function rate(n: number, fn: () => void): Rate {
+  const { wall, cpu } = bestTimes(3, fn)
+  return { wall: n / (wall / 1000), cpu: n / (cpu / 1000) }
 }
 
 const num = (v: number): string => Math.round(v).toLocaleString('en-US')
@@ -80,28 +73,28 @@ export async function run(): Promise<void> {
     const column: CellValue[] = values.slice(at, at + BATCH_ROWS)
     batches.push({ columns: plan.input, values: [column], rowCount: column.length })
   }
-  const tokens = await rate(n, () => {
+  const tokens = rate(n, () => {
     for (const b of batches) sink += protectBatch(b, plan).rowCount
   })
   const tokenizer = new Tokenizer(key, { encoding: 'base32', bits: 128 })
-  const column = await rate(n, () => {
+  const column = rate(n, () => {
     sink += tokenizer.tokenize(values).length
   })
   const scalar = new Tokenizer(key, { encoding: 'base32', bits: 128, webAssembly: false })
-  const typescript = await rate(n, () => {
+  const typescript = rate(n, () => {
     sink += scalar.tokenize(values).length
   })
-  const sha256 = await rate(n, () => {
+  const sha256 = rate(n, () => {
     for (const v of values) sink += createHash('sha256').update(v).digest('hex').length
   })
-  const hmac = await rate(n, () => {
+  const hmac = rate(n, () => {
     for (const v of values) sink += createHmac('sha256', key).update(v).digest('hex').length
   })
   const k = Buffer.alloc(64)
   key.copy(k)
   const inner = createHash('sha256').update(k.map((b) => b ^ 0x36))
   const outer = createHash('sha256').update(k.map((b) => b ^ 0x5c))
-  const copies = await rate(n, () => {
+  const copies = rate(n, () => {
     for (const v of values) {
       sink += outer.copy().update(inner.copy().update(v).digest()).digest('hex').length
     }
@@ -120,10 +113,10 @@ export async function run(): Promise<void> {
   )
 
   // Masks.
-  const masks = await rate(n, () => {
+  const masks = rate(n, () => {
     sink += maskColumn(values, { keepLast: 4 }).length
   })
-  const slices = await rate(n, () => {
+  const slices = rate(n, () => {
     const out = new Array<string>(n)
     for (let i = 0; i < n; i++) out[i] = values[i]!.slice(-4)
     sink += out.length
@@ -136,16 +129,16 @@ export async function run(): Promise<void> {
   const sivValues = values.slice(0, sivN)
   const sivBytes = sivValues.map((v) => Buffer.from(v))
   const siv = new AesSiv(randomBytes(64))
-  const sivBatch = await rate(sivN, () => {
+  const sivBatch = rate(sivN, () => {
     sink += sivEncryptColumn(siv, sivValues, ['bench']).length
   })
   const ad = [Buffer.from('bench')]
-  const sivOne = await rate(sivN, () => {
+  const sivOne = rate(sivN, () => {
     for (const b of sivBytes) sink += siv.encrypt(b, ad).length
   })
   const gcmKey = randomBytes(32)
   const iv = randomBytes(12)
-  const gcm = await rate(sivN, () => {
+  const gcm = rate(sivN, () => {
     for (const b of sivBytes) {
       const c = createCipheriv('aes-256-gcm', gcmKey, iv)
       sink += c.update(b).length + c.final().length + c.getAuthTag().length
