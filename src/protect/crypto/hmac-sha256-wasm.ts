@@ -246,6 +246,20 @@ interface TailLocals {
   readonly src: number
 }
 
+/** Declares the i32 locals {@link TailLocals} names, in that order. */
+function tailLocals(loc: Locals): TailLocals {
+  return {
+    start: loc.i32(),
+    len: loc.i32(),
+    nfull: loc.i32(),
+    total: loc.i32(),
+    t: loc.i32(),
+    t1: loc.i32(),
+    k: loc.i32(),
+    src: loc.i32(),
+  }
+}
+
 /**
  * Reads message m's bounds (`start`, `len` from the offsets at param 1) and writes its padded
  * last block or two at `scratch` (128 bytes): the `len mod 64` tail bytes, 0x80, zeros, and
@@ -478,16 +492,7 @@ function hmacMain(): Uint8Array {
  */
 function hmacOne(): Uint8Array {
   const loc = new Locals(3)
-  const tl: TailLocals = {
-    start: loc.i32(),
-    len: loc.i32(),
-    nfull: loc.i32(),
-    total: loc.i32(),
-    t: loc.i32(),
-    t1: loc.i32(),
-    k: loc.i32(),
-    src: loc.i32(),
-  }
+  const tl = tailLocals(loc)
   const j = loc.i32()
   const bp = loc.i32()
   const x = shaLocals(loc, 'i32')
@@ -540,16 +545,7 @@ function hmacOne(): Uint8Array {
  */
 function hmacFour(): Uint8Array {
   const loc = new Locals(3)
-  const tl: TailLocals = {
-    start: loc.i32(),
-    len: loc.i32(),
-    nfull: loc.i32(),
-    total: loc.i32(),
-    t: loc.i32(),
-    t1: loc.i32(),
-    k: loc.i32(),
-    src: loc.i32(),
-  }
+  const tl = tailLocals(loc)
   const start = [loc.i32(), loc.i32(), loc.i32(), loc.i32()]
   const nfull = [loc.i32(), loc.i32(), loc.i32(), loc.i32()]
   const bp = [loc.i32(), loc.i32(), loc.i32(), loc.i32()]
