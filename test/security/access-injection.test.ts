@@ -16,10 +16,8 @@ import {
 } from '../../src/index.js'
 import { PASSPHRASE, newLake, tempDir } from '../e2e/helpers.js'
 
-/** Team names a hostile attribute or constant might try to reach, one row each. */
-const TEAMS: readonly (string | null)[] = [
-  'red',
-  'blue',
+/** Quotes, comment markers, statement breaks and look-alikes of "red". */
+const HOSTILE: readonly string[] = [
   "red' OR '1'='1",
   "' OR '1'='1",
   'red --',
@@ -31,6 +29,13 @@ const TEAMS: readonly (string | null)[] = [
   'red\\',
   'r\u0435d', // Cyrillic ie
   '\uff52\uff45\uff44', // fullwidth "red"
+]
+
+/** Team names a hostile attribute or constant might try to reach, one row each. */
+const TEAMS: readonly (string | null)[] = [
+  'red',
+  'blue',
+  ...HOSTILE,
   'RED',
   'red ',
   '%',
@@ -205,21 +210,7 @@ describe('access control injection: values, names and ids never widen a read', (
   })
 
   it('filter constants with quotes, comment markers and look-alikes match only equal cells', async () => {
-    const constants = [
-      "red' OR '1'='1",
-      "' OR '1'='1",
-      'red --',
-      'red/*',
-      '*/ OR 1=1 /*',
-      'red; DROP TABLE t;--',
-      "red'",
-      'red"',
-      'red\\',
-      'r\u0435d',
-      '\uff52\uff45\uff44',
-      '%',
-      '_',
-    ]
+    const constants = [...HOSTILE, '%', '_']
     await alice.grantRole('mallory', 'const')
     await alice.setPrincipal('mallory', { attributes: {} })
     for (const value of constants) {
