@@ -106,6 +106,9 @@ export function createDiscoveryEngine(
     return spans
   }
 
+  let lastColumn: string | undefined
+  let lastPrefix = ''
+
   return {
     config,
     registry,
@@ -124,7 +127,12 @@ export function createDiscoveryEngine(
       if (context.columnName === undefined || context.columnName.length === 0) return run(text)
       // The column's words go in front as context; spans inside them are dropped and the
       // rest shifted back, so offsets stay those of the value.
-      const prefix = `${humanize(context.columnName)}: `
+      // Column classification scans thousands of values of one column in a row.
+      if (context.columnName !== lastColumn) {
+        lastColumn = context.columnName
+        lastPrefix = `${humanize(context.columnName)}: `
+      }
+      const prefix = lastPrefix
       const spans = run(prefix + text)
       const out: Span[] = []
       for (const s of spans) {
