@@ -34,7 +34,11 @@ describe('prefetch', () => {
   it('runs the producer ahead of the consumer', async () => {
     const log: string[] = []
     for await (const v of prefetch(numbers(3, -1, log), 1)) {
-      await new Promise((r) => setTimeout(r, 5))
+      // Give the producer event-loop turns rather than wall time (a timer could fire first on
+      // a loaded machine): a prefetching source needs one turn to produce the next item, a
+      // source pulled only on demand never produces it while the consumer waits here.
+      for (let turn = 0; turn < 20 && !log.includes(`produce ${v + 1}`); turn++)
+        await new Promise((r) => setImmediate(r))
       log.push(`consume ${v}`)
     }
     // Item 1 is produced before item 0 has been consumed.
