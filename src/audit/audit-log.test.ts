@@ -102,9 +102,9 @@ describe('AuditLog.record', () => {
   })
 
   it('calls made while a write is in flight go together into the next single append', async () => {
-    const { log, store } = await setup({ store: createMemoryAuditStore({ appendDelayMs: 20 }) })
+    const { log, store } = await setup({ store: createMemoryAuditStore({ appendDelayMs: 200 }) })
     const first = log.record(event(0))
-    await new Promise((r) => setTimeout(r, 5)) // the first append is now in flight
+    await new Promise((r) => setTimeout(r, 5)) // the first append is now in flight, for 200 ms: room for a slow event loop
     expect(store.appendCalls).toBe(1)
     const rest: Promise<unknown>[] = []
     for (let i = 1; i <= 50; i++) {
