@@ -16,6 +16,7 @@ import * as path from 'node:path'
 import type * as DuckDbApiModule from '@duckdb/node-api'
 import type {
   DuckDBConnection,
+  DuckDBDataChunk,
   DuckDBInstance,
   DuckDBType,
   DuckDBValue,
@@ -26,6 +27,12 @@ import type { CellValue, RecordBatch } from '../core/batch.js'
 import type { ColumnSchema, DatasetSchema } from '../core/schema.js'
 import { StrongroomError, isStrongroomError } from '../errors.js'
 import { ChunkReader, openRegularFile } from './chunk-reader.js'
+import {
+  chunkSamplePrefixRows,
+  chunkSampleRows,
+  leadingCsvRecordsEnd,
+  leadingJsonLinesEnd,
+} from './chunk-sample.js'
 import {
   countNewlines,
   findCsvIssue,
@@ -243,6 +250,11 @@ export class DuckDbEngine implements ProcessingEngine {
     // both cores busy (measured 0.3-0.45 s per chunk with 1 or 2 threads alike).
     const slots: CsvSlot[] = []
     const inflight: CsvJob[] = []
+    const sampling = options.sample
+    // The leading records of each chunk, read again for its sample (one small file, used
+    // by `finish` alone, which runs one chunk at a time).
+    const sampleFile = sampling === undefined ? undefined : createMemoryFile(this.scratchDir)
+    let sampled = 0
     try {
       for (let i = 0; i < 2; i++) {
         slots.push({
@@ -299,11 +311,29 @@ export class DuckDbEngine implements ProcessingEngine {
           throw csvChunkError(e, job.slot.input.readAll(), firstRow, job.fixed.names, delim)
         }
         if (rows === 0) return undefined
-        const chunk = {
+        const schema = schemaOf(job.fixed)
+        const wanted = sampling === undefined ? 0 : chunkSampleRows(sampling, sampled)
+        let sample: RecordBatch | undefined
+        if (sampleFile !== undefined && job.prefix !== undefined && wanted > 0) {
+          sampleFile.truncate()
+          sampleFile.write(job.prefix)
+          sample = await this.readSample(
+            job.slot.conn,
+            `SELECT * FROM ${job.readSql(sampleFile.path)}`,
+            schema.columns,
+            wanted,
+          ).catch(() => {
+            throw engineFailed(signal, 'sampling a chunk')
+          })
+          sampled += sample.rowCount
+          job.prefix.fill(0)
+        }
+        const chunk: ParquetChunk = {
           bytes: job.slot.output.readAll(),
           rowCount: rows,
-          schema: schemaOf(job.fixed),
+          schema,
           firstRow,
+          ...(sample === undefined ? {} : { sample }),
         }
         firstRow += rows
         return chunk
@@ -361,11 +391,27 @@ export class DuckDbEngine implements ProcessingEngine {
             firstRow,
           )
         }
-        const readSql = `read_csv(${quoteLiteral(slot.input.path)}, header=false, auto_detect=false, columns=${columnsStruct(fixed.names, fixed.types)}, delim=${quoteLiteral(String.fromCharCode(delim))}, quote='"', escape='"', strict_mode=true, null_padding=false, allow_quoted_nulls=false, encoding='utf-8', max_line_size=${maxLine}${newLine}${fixed.extra})`
-        const rows = this.copyToParquet(slot.conn, `SELECT * FROM ${readSql}`, slot.output)
+        const columns = fixed
+        const readSql = (file: string): string =>
+          `read_csv(${quoteLiteral(file)}, header=false, auto_detect=false, columns=${columnsStruct(columns.names, columns.types)}, delim=${quoteLiteral(String.fromCharCode(delim))}, quote='"', escape='"', strict_mode=true, null_padding=false, allow_quoted_nulls=false, encoding='utf-8', max_line_size=${maxLine}${newLine}${columns.extra})`
+        const rows = this.copyToParquet(
+          slot.conn,
+          `SELECT * FROM ${readSql(slot.input.path)}`,
+          slot.output,
+        )
         // Handled when finished; mark it so an early exit does not leave it unobserved.
         rows.catch(() => undefined)
-        inflight.push({ slot, rows, fixed })
+        // Copied: the reader reuses its buffer for the next chunk.
+        const prefix =
+          sampling === undefined
+            ? undefined
+            : Buffer.from(
+                chunk.subarray(
+                  0,
+                  leadingCsvRecordsEnd(chunk, chunkSamplePrefixRows(sampling), QUOTE),
+                ),
+              )
+        inflight.push({ slot, rows, fixed, readSql, ...(prefix === undefined ? {} : { prefix }) })
       }
       while (inflight.length > 0) {
         const done = await finish()
@@ -389,6 +435,7 @@ export class DuckDbEngine implements ProcessingEngine {
         sl.output.close()
         sl.conn.closeSync()
       }
+      sampleFile?.close()
       await reader.close()
     }
   }
@@ -450,6 +497,9 @@ export class DuckDbEngine implements ProcessingEngine {
     const conn = await this.connect(signal)
     const input = createMemoryFile(this.scratchDir)
     const output = createMemoryFile(this.scratchDir)
+    const sampling = options.sample
+    const sampleFile = sampling === undefined ? undefined : createMemoryFile(this.scratchDir)
+    let sampled = 0
     try {
       let fixed: FixedColumns | undefined
       let firstRow = 0
@@ -478,20 +528,41 @@ export class DuckDbEngine implements ProcessingEngine {
         }
         // DuckDB silently drops keys not in `columns`; refuse them instead of losing data.
         await this.checkJsonKeys(conn, path, fixed, chunk, firstLine)
+        const columns = fixed
+        const readSql = (file: string): string =>
+          `read_json(${file}, format='newline_delimited', columns=${columnsStruct(columns.names, columns.types)}, maximum_object_size=${Math.max(16 * MIB, chunk.length + 1)})`
         let rows: number
         try {
-          rows = await this.copyToParquet(
-            conn,
-            `SELECT * FROM read_json(${path}, format='newline_delimited', columns=${columnsStruct(fixed.names, fixed.types)}, maximum_object_size=${Math.max(16 * MIB, chunk.length + 1)})`,
-            output,
-          )
+          rows = await this.copyToParquet(conn, `SELECT * FROM ${readSql(path)}`, output)
         } catch {
           if (signal?.aborted === true) throw abortedError()
           throw jsonlIssueError(chunk, firstLine, fixed, 'duckdb')
         }
         firstLine += lines
         if (rows === 0) continue
-        yield { bytes: output.readAll(), rowCount: rows, schema: schemaOf(fixed), firstRow }
+        const schema = schemaOf(fixed)
+        const wanted = sampling === undefined ? 0 : chunkSampleRows(sampling, sampled)
+        let sample: RecordBatch | undefined
+        if (sampleFile !== undefined && wanted > 0) {
+          sampleFile.truncate()
+          sampleFile.write(chunk.subarray(0, leadingJsonLinesEnd(chunk, wanted)))
+          sample = await this.readSample(
+            conn,
+            `SELECT * FROM ${readSql(quoteLiteral(sampleFile.path))}`,
+            schema.columns,
+            wanted,
+          ).catch(() => {
+            throw engineFailed(signal, 'sampling a chunk')
+          })
+          sampled += sample.rowCount
+        }
+        yield {
+          bytes: output.readAll(),
+          rowCount: rows,
+          schema,
+          firstRow,
+          ...(sample === undefined ? {} : { sample }),
+        }
         yielded = true
         firstRow += rows
       }
@@ -501,6 +572,7 @@ export class DuckDbEngine implements ProcessingEngine {
     } finally {
       input.close()
       output.close()
+      sampleFile?.close()
       conn.closeSync()
       await reader.close()
     }
@@ -601,6 +673,8 @@ export class DuckDbEngine implements ProcessingEngine {
         Math.floor((chunkBytes * Math.max(1, numRows)) / Math.max(1, size)),
       )
       const byRowNumber = !columns.some((c) => c.name === 'file_row_number')
+      const sampling = options.sample
+      let sampled = 0
       let firstRow = 0
       while (firstRow < numRows) {
         checkAborted(signal)
@@ -629,7 +703,27 @@ export class DuckDbEngine implements ProcessingEngine {
           )
         }
         options.onProgress?.(Math.round((size * (firstRow + n)) / Math.max(1, numRows)))
-        yield { bytes: output.readAll(), rowCount: rows, schema, firstRow }
+        // Parquet input has no cheaper source of the first rows than the chunk itself.
+        const wanted = sampling === undefined ? 0 : chunkSampleRows(sampling, sampled)
+        const sample =
+          wanted > 0
+            ? await this.readSample(
+                conn,
+                `SELECT * FROM read_parquet(${quoteLiteral(output.path)})`,
+                columns,
+                wanted,
+              ).catch(() => {
+                throw engineFailed(signal, 'sampling a chunk')
+              })
+            : undefined
+        sampled += sample?.rowCount ?? 0
+        yield {
+          bytes: output.readAll(),
+          rowCount: rows,
+          schema,
+          firstRow,
+          ...(sample === undefined ? {} : { sample }),
+        }
         firstRow += rows
       }
       if (numRows === 0) {
@@ -717,15 +811,7 @@ export class DuckDbEngine implements ProcessingEngine {
               throw engineFailed(signal, 'reading a Parquet chunk')
             })
             if (chunk === null || chunk.rowCount === 0) break
-            for (let c = 0; c < types.length; c++) {
-              const values = chunk.convertColumnValues(c, this.converter)
-              const target = pending[c] as CellValue[]
-              if (types[c] === 'int64') {
-                for (const v of values) target.push(typeof v === 'number' ? BigInt(v) : v)
-              } else {
-                for (const v of values) target.push(v)
-              }
-            }
+            appendValues(chunk, types, pending, this.converter)
             pendingRows += chunk.rowCount
             remaining -= chunk.rowCount
             if (pendingRows >= batchRows) {
@@ -904,6 +990,29 @@ export class DuckDbEngine implements ProcessingEngine {
     return conn
   }
 
+  /**
+   * The first `limit` rows of `select` as one batch: the leading-row sample of a chunk,
+   * read from the chunk's own first input records (see chunk-sample.ts).
+   */
+  private async readSample(
+    conn: DuckDBConnection,
+    select: string,
+    columns: readonly ColumnSchema[],
+    limit: number,
+  ): Promise<RecordBatch> {
+    const values: CellValue[][] = columns.map(() => [])
+    const result = await conn.stream(`${select} LIMIT ${limit}`)
+    const types = columns.map((c) => c.type)
+    let rowCount = 0
+    for (;;) {
+      const chunk = await result.fetchChunk()
+      if (chunk === null || chunk.rowCount === 0) break
+      appendValues(chunk, types, values, this.converter)
+      rowCount += chunk.rowCount
+    }
+    return { columns, values, rowCount }
+  }
+
   /** COPY a query to `output` as Parquet; returns the row count. */
   private async copyToParquet(
     conn: DuckDBConnection,
@@ -954,6 +1063,10 @@ interface CsvJob {
   readonly slot: CsvSlot
   readonly rows: Promise<number>
   readonly fixed: FixedColumns
+  /** The chunk's `read_csv(…)` call for a file path: the chunk's own, or its prefix's. */
+  readonly readSql: (file: string) => string
+  /** The chunk's leading records, for its sample (when sampling). */
+  readonly prefix?: Buffer
 }
 
 /** A scalar from a DuckDB metadata row as text (names, types, setting values). */
@@ -1472,4 +1585,25 @@ function whereParams(
   where: RowPredicate | undefined,
 ): (string | number | boolean | null)[] | undefined {
   return where === undefined || where.sql === 'TRUE' ? undefined : [...where.params]
+}
+
+/**
+ * Appends a DuckDB data chunk's cells to column-major `target`, as {@link CellValue}s
+ * (`int64` as bigint even where DuckDB gives a number).
+ */
+function appendValues(
+  chunk: DuckDBDataChunk,
+  types: readonly ColumnSchema['type'][],
+  target: CellValue[][],
+  converter: DuckDBValueConverter<CellValue>,
+): void {
+  for (let c = 0; c < types.length; c++) {
+    const values = chunk.convertColumnValues(c, converter)
+    const column = target[c] as CellValue[]
+    if (types[c] === 'int64') {
+      for (const v of values) column.push(typeof v === 'number' ? BigInt(v) : v)
+    } else {
+      for (const v of values) column.push(v)
+    }
+  }
 }

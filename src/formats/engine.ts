@@ -5,6 +5,9 @@
  */
 import type { RecordBatch } from '../core/batch.js'
 import type { DatasetSchema } from '../core/schema.js'
+import type { ChunkSampling } from './chunk-sample.js'
+
+export type { ChunkSampling } from './chunk-sample.js'
 
 /** Input file formats the engine ingests. */
 export type InputFormat = 'csv' | 'jsonl' | 'parquet'
@@ -31,6 +34,11 @@ export interface ConvertOptions {
   readonly signal?: AbortSignal
   /** Called with the number of input bytes read so far. */
   readonly onProgress?: (bytesRead: number) => void
+  /**
+   * Return the leading rows of each chunk as {@link ParquetChunk.sample} (for column
+   * classification), read the cheapest way the format allows.
+   */
+  readonly sample?: ChunkSampling
 }
 
 /** One converted chunk: plaintext Parquet held in memory, to be encrypted by the caller. */
@@ -41,6 +49,12 @@ export interface ParquetChunk {
   readonly schema: DatasetSchema
   /** 0-based index of this chunk's first row in the whole input. */
   readonly firstRow: number
+  /**
+   * The chunk's first rows, as many as {@link ConvertOptions.sample} asked of this chunk
+   * (absent when it asked for none). The same values a read of `bytes` would give;
+   * plaintext, to be used in memory only.
+   */
+  readonly sample?: RecordBatch
 }
 
 /** Schema and size of a Parquet buffer. */

@@ -12,14 +12,7 @@ import type { IngestFormat } from './ingest.js'
 import { inferFormat } from './ingest.js'
 import { decidedBatches, versionFiles } from './read.js'
 import { authorizeDataset } from './access-control.js'
-import {
-  SAMPLE_ROWS,
-  addBatch,
-  classifySamples,
-  sampleParquet,
-  sampledRows,
-  type Samples,
-} from './sampling.js'
+import { SAMPLE_ROWS, addBatch, classifySamples, sampledRows, type Samples } from './sampling.js'
 
 /** A scan report. */
 export interface ScanReport {
@@ -50,8 +43,9 @@ export async function scanFile(
   const format = options.format ?? inferFormat(path)
   const limit = options.sample ?? SAMPLE_ROWS
   let samples: Samples | undefined
-  for await (const chunk of engine.convertToParquet({ path, format })) {
-    samples = await sampleParquet(engine, chunk.bytes, samples, limit, chunk.firstRow)
+  const sample = { first: limit, later: limit, total: limit }
+  for await (const chunk of engine.convertToParquet({ path, format }, { sample })) {
+    if (chunk.sample !== undefined) samples = addBatch(samples, chunk.sample, chunk.firstRow)
     chunk.bytes.fill(0)
     if (sampledRows(samples) >= limit) break
   }

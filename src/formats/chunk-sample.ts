@@ -1,0 +1,70 @@
+/**
+ * Leading-row samples of converted chunks. Classification needs a few hundred rows of each
+ * chunk; reading them back from the chunk's Parquet costs a decompression of the whole first
+ * row group (about 14 ms per 16 MiB chunk, measured), while the same rows read from the
+ * chunk's first input records, with the reader settings of the conversion, cost about 1 ms
+ * and are the same values.
+ */
+import { firstRecordEnd } from './csv-scan.js'
+
+/** How many leading rows of each chunk {@link ConvertOptions.sample} asks for. */
+export interface ChunkSampling {
+  /** Rows from the first chunk that has any. */
+  readonly first: number
+  /** Rows from each later chunk. */
+  readonly later: number
+  /** Rows over all chunks together. */
+  readonly total: number
+}
+
+/** Rows to sample from the next chunk, given the rows already sampled from earlier ones. */
+export function chunkSampleRows(sampling: ChunkSampling, sampledSoFar: number): number {
+  const left = Math.max(0, sampling.total - sampledSoFar)
+  return Math.min(left, sampledSoFar === 0 ? sampling.first : sampling.later)
+}
+
+/** The most rows any one chunk may give: the length of the input prefix to keep. */
+export function chunkSamplePrefixRows(sampling: ChunkSampling): number {
+  return Math.min(sampling.total, Math.max(sampling.first, sampling.later))
+}
+
+/**
+ * End offset of the first `records` CSV records of `buf` (quote-aware, so a quoted line
+ * break stays inside its record); the whole buffer when it holds fewer.
+ */
+export function leadingCsvRecordsEnd(buf: Uint8Array, records: number, quote: number): number {
+  let pos = 0
+  for (let i = 0; i < records && pos < buf.length; i++) {
+    const end = firstRecordEnd(buf, pos, buf.length, quote)
+    if (end === -1) return buf.length
+    pos = end
+  }
+  return pos
+}
+
+const LF = 0x0a
+
+/**
+ * End offset of the first `records` JSON lines of `buf`, not counting blank lines (the
+ * JSON reader skips them, so they give no row); the whole buffer when it holds fewer.
+ */
+export function leadingJsonLinesEnd(buf: Uint8Array, records: number): number {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
+  let pos = 0
+  let seen = 0
+  while (seen < records && pos < b.length) {
+    const nl = b.indexOf(LF, pos)
+    const end = nl === -1 ? b.length : nl + 1
+    if (!isBlank(b, pos, end)) seen += 1
+    pos = end
+  }
+  return pos
+}
+
+function isBlank(b: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = b[i]
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== LF) return false
+  }
+  return true
+}
