@@ -1,6 +1,8 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { mixedTable } from '../../test/helpers/mixed-table.js'
 import { generateCustomerRows } from '../formats/synthetic.js'
-import { classifyColumns } from './classify-columns.js'
+import { TableClassifier, classifyColumns } from './classify-columns.js'
 import { createDefaultRegistry } from './default-registry.js'
 
 describe('classifyColumns', () => {
@@ -45,5 +47,39 @@ describe('classifyColumns', () => {
     const [f] = classifyColumns([{ name: 'notes', values: notes }], registry)
     expect(f?.entityType).toBe('EMAIL_ADDRESS')
     expect(f?.confidence).toBeLessThan(0.5)
+  })
+})
+
+describe('TableClassifier', () => {
+  const registry = createDefaultRegistry()
+  // A table whose columns settle at different points, with empty cells, a free-text column
+  // that never settles, and a column of bare postal codes beside a city column.
+  const table = mixedTable(260, 7, { anonymousNames: false }).map((c) => ({
+    name: c.name,
+    values: c.values.map((v, i) => (i % 37 === 5 ? null : v)),
+  }))
+
+  it('fed in pieces, finds exactly what classifyColumns finds over the whole sample', () => {
+    const whole = classifyColumns(table, registry, { reveal: true })
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 120 }), { maxLength: 8 }), (cuts) => {
+        const table2 = new TableClassifier(registry, { reveal: true })
+        let at = 0
+        for (const size of [...cuts, Number.MAX_SAFE_INTEGER]) {
+          const end = Math.min(at + size, 260)
+          table2.add(
+            table.map((c) => ({
+              name: c.name,
+              values: c.values.slice(at, end),
+              rows: c.values.slice(at, end).map((_, i) => at + i),
+            })),
+          )
+          at = end
+        }
+        expect(table2.rowsAdded).toBe(260)
+        expect(table2.finish()).toEqual(whole)
+      }),
+      { numRuns: 12 },
+    )
   })
 })

@@ -208,49 +208,157 @@ export function classifyColumns(
   scanner: ColumnScanner,
   options: ClassifyOptions = {},
 ): ColumnFinding[] {
-  const { scan, sensitivity } = scannerOf(scanner)
-  const one = (sample: ColumnSample, contextName: string): ColumnFinding => {
-    const tallies = new Map<string, Tally>()
-    let sampled = 0
-    let spaced = 0
-    for (const [index, v] of sample.values.entries()) {
-      if (options.exhaustive !== true && settled(tallies, sampled)) break
-      const text = asText(v)
-      if (text === undefined) continue
-      sampled += 1
-      if (SPACE_RE.test(text)) spaced += 1
-      const row = sample.rows?.[index] ?? index
-      const spans = scan(text, {
-        columnName: contextName,
-        includeTestValues: true,
-        allCandidates: true,
-      })
-      const seen = new Set<string>()
-      // The best span of each type speaks for the value: whole values first.
-      spans.sort((a, b) => b.end - b.start - (a.end - a.start) || b.score - a.score)
-      for (const s of spans) {
-        if (seen.has(s.type)) continue
-        seen.add(s.type)
-        const t = tallies.get(s.type) ?? {
-          matches: 0,
-          whole: 0,
-          tests: 0,
-          rows: [],
-          previews: [],
-          revealed: [],
-        }
-        tallies.set(s.type, t)
-        const ofType = spans.filter((x) => x.type === s.type)
-        t.matches += 1
-        if (ofType.every((x) => x.testValue === true)) t.tests += 1
-        if ((s.end - s.start) / text.length >= WHOLE_VALUE) t.whole += 1
-        if (t.rows.length < MAX_ROWS) t.rows.push(row)
-        const value = text.slice(s.start, s.end)
-        if (t.previews.length < MAX_PREVIEWS) t.previews.push(redactedPreview(value, s.type))
-        if (options.reveal === true && t.revealed.length < MAX_PREVIEWS) t.revealed.push(value)
+  const table = new TableClassifier(scanner, options)
+  table.add(samples)
+  return table.finish()
+}
+
+/**
+ * Column classification fed sample by sample, as chunks of a table arrive: the values are
+ * scanned when they are added, so ingest classifies while the engine converts the next
+ * chunk, and only the last chunk's values wait for the end. The findings are those
+ * {@link classifyColumns} gives for all the samples at once.
+ *
+ * @example
+ * ```ts
+ * const table = new TableClassifier(createDiscoveryEngine())
+ * table.add([{ name: 'email', values: ['a@example.com'] }])
+ * table.add([{ name: 'email', values: ['b@example.org'], rows: [1] }])
+ * table.finish() // [{ column: 'email', entityType: 'EMAIL_ADDRESS', sampled: 2, … }]
+ * ```
+ */
+export class TableClassifier {
+  private readonly scanner: ReturnType<typeof scannerOf>
+  private readonly columns: ColumnScan[] = []
+
+  constructor(
+    scanner: ColumnScanner,
+    private readonly options: ClassifyOptions = {},
+  ) {
+    this.scanner = scannerOf(scanner)
+  }
+
+  /**
+   * Adds the next sampled values of each column, in column order (the first call fixes
+   * the columns; later calls give the same columns' following values).
+   */
+  add(samples: readonly ColumnSample[]): void {
+    samples.forEach((sample, i) => {
+      let column = this.columns[i]
+      if (column === undefined) {
+        column = new ColumnScan(sample.name, this.scanner.scan, this.options)
+        this.columns[i] = column
       }
+      column.add(sample)
+    })
+  }
+
+  /** Rows added so far (values of the first column). */
+  get rowsAdded(): number {
+    return this.columns[0]?.values.length ?? 0
+  }
+
+  /** The classification of every column added. */
+  finish(): ColumnFinding[] {
+    const { options } = this
+    const sensitivity = this.scanner.sensitivity
+    const found = this.columns.map((c) => c.finding(sensitivity, options.overrides?.[c.name]))
+    // Neighbouring columns are context too: a column of bare five-digit numbers next to a
+    // street or city column is read again as postal codes (`zip code: 94107` is a ZIP_CODE
+    // where a lone `94107` is not).
+    return found.map((f, i) => {
+      const column = this.columns[i]
+      if (column === undefined || f.entityType !== 'NONE') return f
+      if (options.overrides?.[column.name] !== undefined) return f
+      const near = [found[i - 1], found[i + 1]].some(
+        (n) => n !== undefined && PLACE_TYPES.has(n.entityType),
+      )
+      if (!near) return f
+      const again = new ColumnScan(
+        column.name,
+        this.scanner.scan,
+        options,
+        `${column.name} postal code`,
+      )
+      again.add({ name: column.name, values: column.values, rows: column.rows })
+      const zip = again.finding(sensitivity, undefined)
+      return zip.entityType === 'ZIP_CODE' ? zip : f
+    })
+  }
+}
+
+/** One column's tallies, grown value by value until the column is settled. */
+class ColumnScan {
+  private readonly tallies = new Map<string, Tally>()
+  private sampled = 0
+  private spaced = 0
+  private done = false
+  /** Every value added, kept for a second reading with other context. */
+  readonly values: CellValue[] = []
+  readonly rows: number[] = []
+
+  constructor(
+    readonly name: string,
+    private readonly scan: (text: string, ctx: ScanContext) => Span[],
+    private readonly options: ClassifyOptions,
+    private readonly contextName: string = name,
+  ) {}
+
+  add(sample: ColumnSample): void {
+    const first = this.values.length
+    for (const [index, v] of sample.values.entries()) {
+      this.values.push(v)
+      this.rows.push(sample.rows?.[index] ?? first + index)
     }
-    const entities = [...tallies.entries()]
+    for (let i = first; i < this.values.length && !this.done; i++) {
+      if (this.options.exhaustive !== true && settled(this.tallies, this.sampled)) {
+        this.done = true
+        break
+      }
+      this.tally(this.values[i] as CellValue, this.rows[i] as number)
+    }
+  }
+
+  private tally(v: CellValue, row: number): void {
+    const text = asText(v)
+    if (text === undefined) return
+    this.sampled += 1
+    if (SPACE_RE.test(text)) this.spaced += 1
+    const spans = this.scan(text, {
+      columnName: this.contextName,
+      includeTestValues: true,
+      allCandidates: true,
+    })
+    const seen = new Set<string>()
+    // The best span of each type speaks for the value: whole values first.
+    spans.sort((a, b) => b.end - b.start - (a.end - a.start) || b.score - a.score)
+    for (const s of spans) {
+      if (seen.has(s.type)) continue
+      seen.add(s.type)
+      const t = this.tallies.get(s.type) ?? {
+        matches: 0,
+        whole: 0,
+        tests: 0,
+        rows: [],
+        previews: [],
+        revealed: [],
+      }
+      this.tallies.set(s.type, t)
+      const ofType = spans.filter((x) => x.type === s.type)
+      t.matches += 1
+      if (ofType.every((x) => x.testValue === true)) t.tests += 1
+      if ((s.end - s.start) / text.length >= WHOLE_VALUE) t.whole += 1
+      if (t.rows.length < MAX_ROWS) t.rows.push(row)
+      const value = text.slice(s.start, s.end)
+      if (t.previews.length < MAX_PREVIEWS) t.previews.push(redactedPreview(value, s.type))
+      if (this.options.reveal === true && t.revealed.length < MAX_PREVIEWS) t.revealed.push(value)
+    }
+  }
+
+  /** The column's classification from the values tallied so far. */
+  finding(sensitivity: (type: string) => Sensitivity, override: string | undefined): ColumnFinding {
+    const { options, sampled, spaced } = this
+    const entities = [...this.tallies.entries()]
       .map(([entityType, t]): EntityFinding => {
         const share = sampled === 0 ? 0 : t.matches / sampled
         const wholeShare = sampled === 0 ? 0 : t.whole / sampled
@@ -270,10 +378,9 @@ export function classifyColumns(
       })
       .sort((a, b) => b.matches - a.matches || a.entityType.localeCompare(b.entityType))
 
-    const override = options.overrides?.[sample.name]
     if (override !== undefined) {
       return {
-        column: sample.name,
+        column: this.name,
         entityType: override,
         share: 1,
         confidence: 1,
@@ -305,7 +412,7 @@ export function classifyColumns(
     if (whole !== undefined) {
       const share = whole.wholeValues / sampled
       return {
-        column: sample.name,
+        column: this.name,
         entityType: whole.entityType,
         share: round(share),
         confidence: round(share),
@@ -319,7 +426,7 @@ export function classifyColumns(
     if (contained !== undefined) {
       const share = contained.matches / sampled
       return {
-        column: sample.name,
+        column: this.name,
         entityType: contained.entityType,
         share: round(share),
         confidence: round(Math.min(1, share) * CONTAINS_FACTOR),
@@ -330,7 +437,7 @@ export function classifyColumns(
       }
     }
     return {
-      column: sample.name,
+      column: this.name,
       entityType: 'NONE',
       share: 0,
       confidence: sampled > 0 ? 1 : 0,
@@ -340,21 +447,6 @@ export function classifyColumns(
       entities,
     }
   }
-  const found = samples.map((sample) => one(sample, sample.name))
-  // Neighbouring columns are context too: a column of bare five-digit numbers next to a
-  // street or city column is read again as postal codes (`zip code: 94107` is a ZIP_CODE
-  // where a lone `94107` is not).
-  return found.map((f, i) => {
-    const sample = samples[i]
-    if (sample === undefined || f.entityType !== 'NONE') return f
-    if (options.overrides?.[sample.name] !== undefined) return f
-    const near = [found[i - 1], found[i + 1]].some(
-      (n) => n !== undefined && PLACE_TYPES.has(n.entityType),
-    )
-    if (!near) return f
-    const again = one(sample, `${sample.name} postal code`)
-    return again.entityType === 'ZIP_CODE' ? again : f
-  })
 }
 
 /** Values scanned before a column may be settled early. */

@@ -9,7 +9,7 @@ import { formatDatasetName, parseDatasetName } from '../core/names.js'
 import type { DatasetSchema } from '../core/schema.js'
 import { StrongroomError } from '../errors.js'
 import { encryptStream, fileAad } from '../keys/envelope.js'
-import type { ColumnFinding } from '../discovery/classify-columns.js'
+import { TableClassifier, type ColumnFinding } from '../discovery/classify-columns.js'
 import { once, prefetch, sha256, tap } from '../lib/streams.js'
 import { throwIfAborted, type LakeContext, type OperationOptions } from './context.js'
 import { objectKeyFor } from './datasets.js'
@@ -17,7 +17,7 @@ import type { ParquetChunk } from '../formats/engine.js'
 import type { ColumnProtection } from '../protect/plan.js'
 import { recordFindings } from './findings.js'
 import { protectChunks, type IngestProtectOptions, type ProtectedChunks } from './protect-ingest.js'
-import { chunkSampleLimit, classifySamples, sampleParquet, type Samples } from './sampling.js'
+import { INGEST_SAMPLING, chunkSample } from './sampling.js'
 
 /** Input formats ingest reads. */
 export type IngestFormat = 'csv' | 'jsonl' | 'parquet'
@@ -165,7 +165,10 @@ export async function ingest(
   const written: string[] = []
   const newFiles: Omit<FileRecord, 'createdAt'>[] = []
   let schema: DatasetSchema | undefined
-  let samples: Samples | undefined
+  const overrides = ctx.config.discovery.overrides[formatDatasetName(ds)] ?? {}
+  // Each chunk's sample is scanned as it arrives, while the engine converts the next one.
+  const classifier =
+    options.classify === false ? undefined : new TableClassifier(ctx.discovery, { overrides })
   let rows = 0
   let plaintextBytes = 0
   let protectedChunks: ProtectedChunks | undefined
@@ -179,6 +182,10 @@ export async function ingest(
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         onProgress: (bytesRead: number) =>
           options.onProgress?.({ phase: 'ingest', done: bytesRead }),
+        // Protected chunks are classified as stored, so they are sampled after protection.
+        ...(options.classify !== false && options.protect === undefined
+          ? { sample: INGEST_SAMPLING }
+          : {}),
       },
     )
     let chunks: AsyncIterable<ParquetChunk> = converted
@@ -191,14 +198,8 @@ export async function ingest(
       schema ??= chunk.schema
       // Classification samples rows while the plaintext chunk is still in memory: the
       // first 1,000 of the input, then 100 from every later chunk (at most 5,000).
-      if (options.classify !== false)
-        samples = await sampleParquet(
-          ctx.engine,
-          chunk.bytes,
-          samples,
-          chunkSampleLimit(samples),
-          chunk.firstRow,
-        )
+      if (classifier !== undefined)
+        classifier.add(await chunkSample(ctx.engine, chunk, classifier.rowsAdded))
       if (
         previous !== undefined &&
         mode !== 'overwrite' &&
@@ -273,16 +274,14 @@ export async function ingest(
       keptFileIds,
       rowCount: rows + (previous !== undefined && mode !== 'overwrite' ? previous.rowCount : 0),
     })
-    const overrides = ctx.config.discovery.overrides[formatDatasetName(ds)] ?? {}
-    const classifications =
-      options.classify === false ? [] : classifySamples(samples, ctx.discovery, { overrides })
+    const classifications = classifier?.finish() ?? []
     // Without classification nothing was scanned: recording an empty scan would claim
     // the version is clean.
-    if (options.classify !== false)
+    if (classifier !== undefined)
       await recordFindings(ctx, {
         datasetId: ds.id,
         version: committed.version,
-        rowsSampled: samples?.[0]?.values.length ?? 0,
+        rowsSampled: classifier.rowsAdded,
         columns: classifications,
         overridden: new Set(Object.keys(overrides)),
       })

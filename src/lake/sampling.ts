@@ -10,7 +10,9 @@ import {
   type ColumnSample,
 } from '../discovery/classify-columns.js'
 import type { DiscoveryEngine } from '../discovery/discovery-engine.js'
+import { chunkSampleRows, type ChunkSampling } from '../formats/chunk-sample.js'
 import type { DuckDbEngine } from '../formats/duckdb-engine.js'
+import type { ParquetChunk } from '../formats/engine.js'
 
 /** Rows sampled by default. */
 export const SAMPLE_ROWS = 1000
@@ -74,10 +76,27 @@ export async function sampleParquet(
   return s
 }
 
-/** How many rows to sample from the next chunk of an input: all of the first 1,000, then 100. */
-export function chunkSampleLimit(samples: Samples | undefined): number {
-  const have = sampledRows(samples)
-  return have === 0 ? SAMPLE_ROWS : Math.min(MAX_SAMPLE_ROWS, have + LATER_CHUNK_ROWS)
+/** What ingest samples: the first 1,000 rows, then 100 from every later chunk, 5,000 at most. */
+export const INGEST_SAMPLING: ChunkSampling = {
+  first: SAMPLE_ROWS,
+  later: LATER_CHUNK_ROWS,
+  total: MAX_SAMPLE_ROWS,
+}
+
+/**
+ * A converted chunk's rows for ingest's classification, given the rows sampled from earlier
+ * chunks: the sample the engine read with the chunk when it has one, else the chunk's
+ * leading rows read back from its Parquet (protected chunks, classified as stored).
+ */
+export async function chunkSample(
+  engine: DuckDbEngine,
+  chunk: ParquetChunk,
+  sampledSoFar: number,
+): Promise<Samples> {
+  const wanted = chunkSampleRows(INGEST_SAMPLING, sampledSoFar)
+  if (wanted === 0) return []
+  if (chunk.sample !== undefined) return addBatch(undefined, chunk.sample, chunk.firstRow)
+  return (await sampleParquet(engine, chunk.bytes, undefined, wanted, chunk.firstRow)) ?? []
 }
 
 /** Classifies sampled columns with the lake's discovery engine. */
