@@ -83,3 +83,35 @@ describe('TableClassifier', () => {
     )
   })
 })
+
+describe('settling early', () => {
+  const registry = createDefaultRegistry()
+  const email = (i: number): string => `person${i}@example.org`
+  const noise = (i: number): string => `zq${(i * 7919) % 100000}xv`
+
+  it('stops at 200 values when one type covers nearly all of them', () => {
+    const [f] = classifyColumns(
+      [{ name: 'c', values: Array.from({ length: 1000 }, (_, i) => email(i)) }],
+      registry,
+    )
+    expect(f).toMatchObject({ entityType: 'EMAIL_ADDRESS', sampled: 200, share: 1 })
+  })
+
+  it('stops at 400 values when one type leads clearly, with its share estimated', () => {
+    const values = Array.from({ length: 1000 }, (_, i) => (i % 10 < 7 ? email(i) : noise(i)))
+    const [f] = classifyColumns([{ name: 'c', values }], registry)
+    expect(f).toMatchObject({ entityType: 'EMAIL_ADDRESS', sampled: 400, share: 0.7 })
+    const [all] = classifyColumns([{ name: 'c', values }], registry, { exhaustive: true })
+    expect(all).toMatchObject({ entityType: 'EMAIL_ADDRESS', sampled: 1000, share: 0.7 })
+  })
+
+  it('scans on while the runner-up is close', () => {
+    // 65% e-mail addresses, 35% IP addresses: a leader, but only 30 points ahead.
+    const values = Array.from({ length: 1000 }, (_, i) =>
+      i % 20 < 13 ? email(i) : `10.${i % 200}.${(i * 7) % 250}.${(i * 13) % 250}`,
+    )
+    const [f] = classifyColumns([{ name: 'c', values }], registry)
+    expect(f).toMatchObject({ entityType: 'EMAIL_ADDRESS', sampled: 1000, share: 0.65 })
+    expect(f?.entities.find((e) => e.entityType === 'IP_ADDRESS')?.wholeValues).toBe(350)
+  })
+})
