@@ -322,9 +322,8 @@ export class DuckDbEngine implements ProcessingEngine {
             `SELECT * FROM ${job.readSql(sampleFile.path)}`,
             schema.columns,
             wanted,
-          ).catch(() => {
-            throw engineFailed(signal, 'sampling a chunk')
-          })
+            signal,
+          )
           sampled += sample.rowCount
           job.prefix.fill(0)
         }
@@ -551,9 +550,8 @@ export class DuckDbEngine implements ProcessingEngine {
             `SELECT * FROM ${readSql(quoteLiteral(sampleFile.path))}`,
             schema.columns,
             wanted,
-          ).catch(() => {
-            throw engineFailed(signal, 'sampling a chunk')
-          })
+            signal,
+          )
           sampled += sample.rowCount
         }
         yield {
@@ -712,9 +710,8 @@ export class DuckDbEngine implements ProcessingEngine {
                 `SELECT * FROM read_parquet(${quoteLiteral(output.path)})`,
                 columns,
                 wanted,
-              ).catch(() => {
-                throw engineFailed(signal, 'sampling a chunk')
-              })
+                signal,
+              )
             : undefined
         sampled += sample?.rowCount ?? 0
         yield {
@@ -999,16 +996,22 @@ export class DuckDbEngine implements ProcessingEngine {
     select: string,
     columns: readonly ColumnSchema[],
     limit: number,
+    signal: AbortSignal | undefined,
   ): Promise<RecordBatch> {
     const values: CellValue[][] = columns.map(() => [])
-    const result = await conn.stream(`${select} LIMIT ${limit}`)
     const types = columns.map((c) => c.type)
     let rowCount = 0
-    for (;;) {
-      const chunk = await result.fetchChunk()
-      if (chunk === null || chunk.rowCount === 0) break
-      appendValues(chunk, types, values, this.converter)
-      rowCount += chunk.rowCount
+    try {
+      const result = await conn.stream(`${select} LIMIT ${limit}`)
+      for (;;) {
+        const chunk = await result.fetchChunk()
+        if (chunk === null || chunk.rowCount === 0) break
+        appendValues(chunk, types, values, this.converter)
+        rowCount += chunk.rowCount
+      }
+    } catch {
+      // DuckDB's message may quote the data.
+      throw engineFailed(signal, 'sampling a chunk')
     }
     return { columns, values, rowCount }
   }
