@@ -2,6 +2,7 @@
  * Runs every detector of a registry over a text and resolves overlapping findings.
  */
 import { StrongroomError } from '../errors.js'
+import { sortStable } from '../lib/stable-sort.js'
 import { textHints, type Detector, type DetectorRegistry, type Span } from './detector.js'
 
 /** Options for {@link scanText}. */
@@ -64,7 +65,8 @@ export function scanText(
   // Most texts hold no finding or one: nothing to order or to resolve (a filter's answer is
   // copied, as the caller may hold it).
   if (candidates.length < 2) return candidates === own ? candidates : candidates.slice()
-  candidates.sort(byPrecedence)
+  // Stable, as the resolution order needs; by insertion for the usual handful of spans.
+  sortStable(candidates, byPrecedence)
   // Accepted spans are kept sorted by start; they never overlap, so a binary search for the
   // insertion point finds the only two neighbours that could collide.
   const accepted: Span[] = []
@@ -80,9 +82,20 @@ export function scanText(
     const next = accepted[lo]
     if (prev !== undefined && prev.end > span.start) continue
     if (next !== undefined && next.start < span.end) continue
-    accepted.splice(lo, 0, span)
+    insertAt(accepted, lo, span)
   }
   return accepted
+}
+
+/**
+ * Inserts `span` at index `at` of `list`, shifting the rest right: `splice` built a list of
+ * removed elements per call, an allocation per accepted span.
+ */
+function insertAt(list: Span[], at: number, span: Span): void {
+  let k = list.length
+  list.push(span)
+  for (; k > at; k--) list[k] = list[k - 1] as Span
+  list[at] = span
 }
 
 /** Resolution order: higher score first, then the longer span, then the earlier one. */

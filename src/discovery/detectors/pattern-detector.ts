@@ -5,6 +5,7 @@
  * context words appears within {@link CONTEXT_WINDOW} characters before or after it, the
  * score rises by `contextBoost` (capped at 1).
  */
+import { sortStable } from '../../lib/stable-sort.js'
 import { textHints, type Detector, type Span, type TextHints } from '../detector.js'
 
 /** Characters searched on each side of a match for context words. */
@@ -188,6 +189,12 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
       ? undefined
       : keywordPattern(options.needs)
   const need = options.needs?.length === 1 ? options.needs[0] : undefined
+  // A text holding one of several needed substrings holds it in lower case too: the shared
+  // keyword scan turns most texts away before the (case-sensitive) regex reads them.
+  const needsLower =
+    needs === undefined
+      ? undefined
+      : new Keywords((options.needs ?? []).map((k) => k.toLowerCase()))
   const rescanInside = options.rescanInside === true
   // Compiled once: detection is synchronous and never re-entered, so each call can reset
   // and reuse these (compiling per call cost more than matching on short texts).
@@ -212,6 +219,7 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
       )
         return NONE
       if (gate !== undefined && !gate(hints)) return NONE
+      if (needsLower !== undefined && !needsLower.in(hints)) return NONE
       if (needs !== undefined && !needs.test(text)) return NONE
       if (need !== undefined && !text.includes(need)) return NONE
       // Made on the first match: most texts that pass the gates still hold none.
@@ -254,6 +262,148 @@ export function createPatternDetector(options: PatternDetectorOptions): Detector
   }
 }
 
+// The shared keyword scan: one pass over a text's lower case that answers, for every keyword
+// list the detectors gate on at once, whether the text holds one of the list's keywords. Each
+// list used to be a regex of its own, run over the text by each detector that asked: some
+// eight passes per text, where this automaton (Aho–Corasick, one table read per character)
+// makes one.
+
+/** Lists beyond this many keep their own regex: their bits must fit in a positive int. */
+const MAX_LISTS = 31
+
+/** The registered lists, in bit order. */
+const lists: (readonly string[])[] = []
+/** Each registered list's bit, by its keywords joined. */
+const bits = new Map<string, number>()
+
+/** The automaton over every registered keyword, rebuilt after a registration. */
+interface Automaton {
+  /** Column of each ASCII code in `next`; 0 for codes no keyword holds. */
+  readonly columns: Uint8Array
+  /** Columns per state. */
+  readonly width: number
+  /** The state after each (state, column): failure links already followed. */
+  readonly next: Int32Array
+  /** The bits of the lists a keyword ending in each state belongs to. */
+  readonly found: Int32Array
+}
+
+let automaton: Automaton | undefined
+let lastLower: string | undefined
+let lastMask = 0
+
+/**
+ * Adds `keywords` (lower case) to the lists the scan answers for; returns the list's bit, or
+ * 0 when the scan cannot answer for it (a keyword empty or not ASCII, or no bit left): the
+ * caller then tests the text itself.
+ */
+function registerKeywords(keywords: readonly string[]): number {
+  // Every registry builds its detectors anew: the same list keeps the bit it was given.
+  const key = keywords.join('\u0000')
+  const known = bits.get(key)
+  if (known !== undefined) return known
+  if (lists.length >= MAX_LISTS || keywords.length === 0) return 0
+  for (const k of keywords) if (k.length === 0 || !ascii(k)) return 0
+  lists.push(keywords)
+  automaton = undefined
+  lastLower = undefined
+  const bit = 1 << (lists.length - 1)
+  bits.set(key, bit)
+  return bit
+}
+
+/** True when every code unit of `s` is ASCII. */
+function ascii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false
+  return true
+}
+
+/**
+ * The bits of the registered lists that have a keyword in `lower`, a lower-cased text. The
+ * answer for the last text is kept: several detectors ask about one text in turn.
+ */
+function keywordMask(lower: string): number {
+  if (lower === lastLower) return lastMask
+  const a = (automaton ??= build())
+  const { columns, width, next, found } = a
+  let state = 0
+  let mask = 0
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i)
+    // No keyword holds a code outside ASCII: such a code restarts every match.
+    state = c < 128 ? (next[state * width + (columns[c] as number)] as number) : 0
+    mask |= found[state] as number
+  }
+  lastLower = lower
+  lastMask = mask
+  return mask
+}
+
+/** Builds the automaton over every registered keyword. */
+function build(): Automaton {
+  const columns = new Uint8Array(128)
+  let width = 1
+  for (const list of lists) {
+    for (const k of list) {
+      for (let i = 0; i < k.length; i++) {
+        const c = k.charCodeAt(i)
+        if (columns[c] === 0) columns[c] = width++
+      }
+    }
+  }
+  // The trie: children by column (-1 none), and the bits of the keywords ending at a state.
+  const children: number[][] = [new Array<number>(width).fill(-1)]
+  const ends: number[] = [0]
+  lists.forEach((list, bit) => {
+    for (const k of list) {
+      let s = 0
+      for (let i = 0; i < k.length; i++) {
+        const col = columns[k.charCodeAt(i)] as number
+        let t = children[s]?.[col] ?? -1
+        if (t < 0) {
+          t = children.length
+          children.push(new Array<number>(width).fill(-1))
+          ends.push(0)
+          ;(children[s] as number[])[col] = t
+        }
+        s = t
+      }
+      ends[s] = (ends[s] as number) | (1 << bit)
+    }
+  })
+  // Breadth first: each state's transitions and bits complete its failure state's, which
+  // lies closer to the root and is done before it.
+  const states = children.length
+  const next = new Int32Array(states * width)
+  const found = new Int32Array(states)
+  const fail = new Int32Array(states)
+  const queue: number[] = []
+  for (let col = 0; col < width; col++) {
+    const t = children[0]?.[col] ?? -1
+    if (t > 0) {
+      next[col] = t
+      queue.push(t)
+    }
+  }
+  found[0] = ends[0] as number
+  for (let q = 0; q < queue.length; q++) {
+    const s = queue[q] as number
+    found[s] = (ends[s] as number) | (found[fail[s] as number] as number)
+    for (let col = 0; col < width; col++) {
+      const t = children[s]?.[col] ?? -1
+      const viaFail = next[(fail[s] as number) * width + col] as number
+      if (t < 0) {
+        next[s * width + col] = viaFail
+      } else {
+        next[s * width + col] = t
+        fail[t] = viaFail
+        queue.push(t)
+      }
+    }
+  }
+  return { columns, width, next, found }
+}
+
 /**
  * True when the lower-cased text contains one of `keywords` (lower case): the gate of a
  * pattern that needs one of them, in any case. A detector asking often holds a
@@ -278,6 +428,8 @@ const KEYWORD_TEST_MAX = 4096
  * asked about: several patterns of one detector may ask about one list for the same text.
  */
 export class Keywords {
+  /** The list's bit in the shared keyword scan, or 0 when the list keeps its own test. */
+  readonly #bit: number
   /** The list's test, or undefined for a single keyword. */
   readonly #re: RegExp | undefined
   /** The one keyword, found with `includes` (cheaper than a regex call). */
@@ -286,6 +438,7 @@ export class Keywords {
   #found = false
 
   constructor(keywords: readonly string[]) {
+    this.#bit = registerKeywords(keywords)
     this.#word = keywords.length === 1 ? keywords[0] : undefined
     this.#re = this.#word === undefined ? keywordPattern(keywords) : undefined
   }
@@ -296,6 +449,8 @@ export class Keywords {
     // A long text holds nearly every keyword somewhere, and each test would read all of it:
     // the pattern runs without one.
     if (lower.length > KEYWORD_TEST_MAX) return true
+    // One pass answers for every list: a regex per list read the text once per list.
+    if (this.#bit !== 0) return (keywordMask(lower) & this.#bit) !== 0
     if (lower !== this.#lower) {
       this.#lower = lower
       this.#found =
@@ -316,6 +471,11 @@ function keywordPattern(keywords: readonly string[]): RegExp {
   return new RegExp(keywords.map((k) => k.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'))
 }
 
+/** Start first, then the longer span: the order {@link dropContained} reads spans in. */
+function byStart(a: Span, b: Span): number {
+  return a.start - b.start || b.end - a.end
+}
+
 /**
  * Removes spans lying inside another span of the same detector that scores at least as
  * much: with several patterns ("5 March 1990" and "March 1990") only the fuller match is
@@ -323,7 +483,7 @@ function keywordPattern(keywords: readonly string[]): RegExp {
  */
 function dropContained(spans: Span[]): Span[] {
   if (spans.length < 2) return spans
-  spans.sort((a, b) => a.start - b.start || b.end - a.end)
+  sortStable(spans, byStart)
   const kept: Span[] = []
   // Sorted by start, the kept span reaching furthest right is the only candidate container
   // worth checking, which keeps this linear.
