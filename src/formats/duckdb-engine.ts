@@ -251,14 +251,14 @@ export class DuckDbEngine implements ProcessingEngine {
     const slots: CsvSlot[] = []
     const inflight: CsvJob[] = []
     const sampling = options.sample
-    // The leading records of each chunk, read again for its sample (one small file, used
-    // by `finish` alone, which runs one chunk at a time).
-    const sampleFile = sampling === undefined ? undefined : createMemoryFile(this.scratchDir)
     let sampled = 0
+    let jobs = 0
     try {
       for (let i = 0; i < 2; i++) {
         slots.push({
           conn: await this.connect(signal),
+          // The chunk's leading records, read again for its sample.
+          ...(sampling === undefined ? {} : { prefix: createMemoryFile(this.scratchDir) }),
           input: createMemoryFile(this.scratchDir),
           output: createMemoryFile(this.scratchDir),
         })
@@ -310,22 +310,20 @@ export class DuckDbEngine implements ProcessingEngine {
           if (signal?.aborted === true) throw abortedError()
           throw csvChunkError(e, job.slot.input.readAll(), firstRow, job.fixed.names, delim)
         }
+        // The slot (its connection and prefix file) is reused once this returns.
+        await job.sample?.read.catch(() => undefined)
         if (rows === 0) return undefined
         const schema = schemaOf(job.fixed)
         const wanted = sampling === undefined ? 0 : chunkSampleRows(sampling, sampled)
         let sample: RecordBatch | undefined
-        if (sampleFile !== undefined && job.prefix !== undefined && wanted > 0) {
-          sampleFile.truncate()
-          sampleFile.write(job.prefix)
-          sample = await this.readSample(
-            job.slot.conn,
-            `SELECT * FROM ${job.readSql(sampleFile.path)}`,
-            schema.columns,
-            wanted,
-            signal,
-          )
+        if (job.sample !== undefined && wanted > 0) {
+          sample = await job.sample.read
+          // Read ahead for the chunk's place in the plan; only when earlier chunks gave no
+          // rows may it want more (the first chunk's share), read now.
+          if (sample.rowCount < wanted && job.sample.limit < wanted)
+            sample = await job.sample.again(wanted)
+          sample = firstRows(sample, wanted)
           sampled += sample.rowCount
-          job.prefix.fill(0)
         }
         const chunk: ParquetChunk = {
           bytes: job.slot.output.readAll(),
@@ -400,17 +398,31 @@ export class DuckDbEngine implements ProcessingEngine {
         )
         // Handled when finished; mark it so an early exit does not leave it unobserved.
         rows.catch(() => undefined)
-        // Copied: the reader reuses its buffer for the next chunk.
-        const prefix =
-          sampling === undefined
-            ? undefined
-            : Buffer.from(
-                chunk.subarray(
-                  0,
-                  leadingCsvRecordsEnd(chunk, chunkSamplePrefixRows(sampling), QUOTE),
-                ),
-              )
-        inflight.push({ slot, rows, fixed, readSql, ...(prefix === undefined ? {} : { prefix }) })
+        // The sample is read right after the conversion, on the slot's connection, so it is
+        // ready when the chunk is handed on.
+        let sample: CsvJob['sample']
+        const prefixFile = slot.prefix
+        if (sampling !== undefined && prefixFile !== undefined && sampled < sampling.total) {
+          prefixFile.truncate()
+          prefixFile.write(
+            chunk.subarray(0, leadingCsvRecordsEnd(chunk, chunkSamplePrefixRows(sampling), QUOTE)),
+          )
+          const schema = schemaOf(columns)
+          const limit = jobs === 0 ? sampling.first : sampling.later
+          const again = (n: number): Promise<RecordBatch> =>
+            this.readSample(
+              slot.conn,
+              `SELECT * FROM ${readSql(prefixFile.path)}`,
+              schema.columns,
+              n,
+              signal,
+            )
+          const read = rows.then(() => again(limit))
+          read.catch(() => undefined)
+          sample = { read, limit, again }
+        }
+        jobs += 1
+        inflight.push({ slot, rows, fixed, ...(sample === undefined ? {} : { sample }) })
       }
       while (inflight.length > 0) {
         const done = await finish()
@@ -428,13 +440,15 @@ export class DuckDbEngine implements ProcessingEngine {
         yield await this.emptyChunk(first.conn, fixed ?? allVarchar(names), first.output)
     } finally {
       // Let conversions still running settle before their memory files and connections go.
-      await Promise.allSettled(inflight.map((j) => j.rows))
+      await Promise.allSettled(
+        inflight.flatMap((j) => (j.sample === undefined ? [j.rows] : [j.rows, j.sample.read])),
+      )
       for (const sl of slots) {
         sl.input.close()
         sl.output.close()
+        sl.prefix?.close()
         sl.conn.closeSync()
       }
-      sampleFile?.close()
       await reader.close()
     }
   }
@@ -1057,6 +1071,8 @@ class DeferredCsvIssue extends Error {
 /** One CSV conversion slot: a connection and its input and output memory files. */
 interface CsvSlot {
   readonly conn: DuckDBConnection
+  /** The leading records of the slot's chunk, when sampling. */
+  readonly prefix?: MemoryFile
   readonly input: MemoryFile
   readonly output: MemoryFile
 }
@@ -1066,10 +1082,13 @@ interface CsvJob {
   readonly slot: CsvSlot
   readonly rows: Promise<number>
   readonly fixed: FixedColumns
-  /** The chunk's `read_csv(…)` call for a file path: the chunk's own, or its prefix's. */
-  readonly readSql: (file: string) => string
-  /** The chunk's leading records, for its sample (when sampling). */
-  readonly prefix?: Buffer
+  /** The chunk's sample, when sampling: its first `limit` rows, read after the conversion. */
+  readonly sample?: {
+    readonly read: Promise<RecordBatch>
+    readonly limit: number
+    /** Reads the first `n` rows again (`n` up to the length of the prefix). */
+    readonly again: (n: number) => Promise<RecordBatch>
+  }
 }
 
 /** A scalar from a DuckDB metadata row as text (names, types, setting values). */
@@ -1609,4 +1628,10 @@ function appendValues(
       for (const v of values) column.push(v)
     }
   }
+}
+
+/** The first `n` rows of a batch (the batch itself when it holds no more). */
+function firstRows(batch: RecordBatch, n: number): RecordBatch {
+  if (batch.rowCount <= n) return batch
+  return { columns: batch.columns, values: batch.values.map((v) => v.slice(0, n)), rowCount: n }
 }
