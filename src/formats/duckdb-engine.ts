@@ -325,13 +325,7 @@ export class DuckDbEngine implements ProcessingEngine {
           sample = firstRows(sample, wanted)
           sampled += sample.rowCount
         }
-        const chunk: ParquetChunk = {
-          bytes: job.slot.output.readAll(),
-          rowCount: rows,
-          schema,
-          firstRow,
-          ...(sample === undefined ? {} : { sample }),
-        }
+        const chunk = chunkOf(job.slot.output.readAll(), rows, schema, firstRow, sample)
         firstRow += rows
         return chunk
       }
@@ -568,13 +562,7 @@ export class DuckDbEngine implements ProcessingEngine {
           )
           sampled += sample.rowCount
         }
-        yield {
-          bytes: output.readAll(),
-          rowCount: rows,
-          schema,
-          firstRow,
-          ...(sample === undefined ? {} : { sample }),
-        }
+        yield chunkOf(output.readAll(), rows, schema, firstRow, sample)
         yielded = true
         firstRow += rows
       }
@@ -728,13 +716,7 @@ export class DuckDbEngine implements ProcessingEngine {
               )
             : undefined
         sampled += sample?.rowCount ?? 0
-        yield {
-          bytes: output.readAll(),
-          rowCount: rows,
-          schema,
-          firstRow,
-          ...(sample === undefined ? {} : { sample }),
-        }
+        yield chunkOf(output.readAll(), rows, schema, firstRow, sample)
         firstRow += rows
       }
       if (numRows === 0) {
@@ -1634,4 +1616,15 @@ function appendValues(
 function firstRows(batch: RecordBatch, n: number): RecordBatch {
   if (batch.rowCount <= n) return batch
   return { columns: batch.columns, values: batch.values.map((v) => v.slice(0, n)), rowCount: n }
+}
+
+/** A converted chunk, with its sample when one was read. */
+function chunkOf(
+  bytes: Uint8Array,
+  rowCount: number,
+  schema: DatasetSchema,
+  firstRow: number,
+  sample: RecordBatch | undefined,
+): ParquetChunk {
+  return { bytes, rowCount, schema, firstRow, ...(sample === undefined ? {} : { sample }) }
 }
