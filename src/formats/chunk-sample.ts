@@ -23,6 +23,29 @@ export function chunkSampleRows(sampling: ChunkSampling, sampledSoFar: number): 
   return Math.min(left, sampledSoFar === 0 ? sampling.first : sampling.later)
 }
 
+/** Rows sampled so far from a conversion's chunks, and how many the next chunk gives. */
+export class SamplePlan {
+  #sampled = 0
+
+  /** `sampling` undefined: nothing is sampled. */
+  constructor(readonly sampling: ChunkSampling | undefined) {}
+
+  /** Rows to sample from the next chunk that has rows (0: none). */
+  get wanted(): number {
+    return this.sampling === undefined ? 0 : chunkSampleRows(this.sampling, this.#sampled)
+  }
+
+  /** Whether every row the plan asks for has been sampled (or none is asked for). */
+  get done(): boolean {
+    return this.sampling === undefined || this.#sampled >= this.sampling.total
+  }
+
+  /** Counts the rows of a chunk's sample. */
+  took(rows: number): void {
+    this.#sampled += rows
+  }
+}
+
 /** The most rows any one chunk may give: the length of the input prefix to keep. */
 export function chunkSamplePrefixRows(sampling: ChunkSampling): number {
   return Math.min(sampling.total, Math.max(sampling.first, sampling.later))

@@ -28,8 +28,8 @@ import type { ColumnSchema, DatasetSchema } from '../core/schema.js'
 import { StrongroomError, isStrongroomError } from '../errors.js'
 import { ChunkReader, openRegularFile } from './chunk-reader.js'
 import {
+  SamplePlan,
   chunkSamplePrefixRows,
-  chunkSampleRows,
   leadingCsvRecordsEnd,
   leadingJsonLinesEnd,
 } from './chunk-sample.js'
@@ -251,7 +251,7 @@ export class DuckDbEngine implements ProcessingEngine {
     const slots: CsvSlot[] = []
     const inflight: CsvJob[] = []
     const sampling = options.sample
-    let sampled = 0
+    const plan = new SamplePlan(sampling)
     let jobs = 0
     try {
       for (let i = 0; i < 2; i++) {
@@ -314,7 +314,7 @@ export class DuckDbEngine implements ProcessingEngine {
         await job.sample?.read.catch(() => undefined)
         if (rows === 0) return undefined
         const schema = schemaOf(job.fixed)
-        const wanted = sampling === undefined ? 0 : chunkSampleRows(sampling, sampled)
+        const wanted = plan.wanted
         let sample: RecordBatch | undefined
         if (job.sample !== undefined && wanted > 0) {
           sample = await job.sample.read
@@ -323,7 +323,7 @@ export class DuckDbEngine implements ProcessingEngine {
           if (sample.rowCount < wanted && job.sample.limit < wanted)
             sample = await job.sample.again(wanted)
           sample = firstRows(sample, wanted)
-          sampled += sample.rowCount
+          plan.took(sample.rowCount)
         }
         const chunk = chunkOf(job.slot.output.readAll(), rows, schema, firstRow, sample)
         firstRow += rows
@@ -396,7 +396,7 @@ export class DuckDbEngine implements ProcessingEngine {
         // ready when the chunk is handed on.
         let sample: CsvJob['sample']
         const prefixFile = slot.prefix
-        if (sampling !== undefined && prefixFile !== undefined && sampled < sampling.total) {
+        if (sampling !== undefined && prefixFile !== undefined && !plan.done) {
           prefixFile.truncate()
           prefixFile.write(
             chunk.subarray(0, leadingCsvRecordsEnd(chunk, chunkSamplePrefixRows(sampling), QUOTE)),
@@ -504,9 +504,8 @@ export class DuckDbEngine implements ProcessingEngine {
     const conn = await this.connect(signal)
     const input = createMemoryFile(this.scratchDir)
     const output = createMemoryFile(this.scratchDir)
-    const sampling = options.sample
-    const sampleFile = sampling === undefined ? undefined : createMemoryFile(this.scratchDir)
-    let sampled = 0
+    const plan = new SamplePlan(options.sample)
+    const sampleFile = plan.done ? undefined : createMemoryFile(this.scratchDir)
     try {
       let fixed: FixedColumns | undefined
       let firstRow = 0
@@ -548,7 +547,7 @@ export class DuckDbEngine implements ProcessingEngine {
         firstLine += lines
         if (rows === 0) continue
         const schema = schemaOf(fixed)
-        const wanted = sampling === undefined ? 0 : chunkSampleRows(sampling, sampled)
+        const wanted = plan.wanted
         let sample: RecordBatch | undefined
         if (sampleFile !== undefined && wanted > 0) {
           sampleFile.truncate()
@@ -560,7 +559,7 @@ export class DuckDbEngine implements ProcessingEngine {
             wanted,
             signal,
           )
-          sampled += sample.rowCount
+          plan.took(sample.rowCount)
         }
         yield chunkOf(output.readAll(), rows, schema, firstRow, sample)
         yielded = true
@@ -673,8 +672,7 @@ export class DuckDbEngine implements ProcessingEngine {
         Math.floor((chunkBytes * Math.max(1, numRows)) / Math.max(1, size)),
       )
       const byRowNumber = !columns.some((c) => c.name === 'file_row_number')
-      const sampling = options.sample
-      let sampled = 0
+      const plan = new SamplePlan(options.sample)
       let firstRow = 0
       while (firstRow < numRows) {
         checkAborted(signal)
@@ -704,7 +702,7 @@ export class DuckDbEngine implements ProcessingEngine {
         }
         options.onProgress?.(Math.round((size * (firstRow + n)) / Math.max(1, numRows)))
         // Parquet input has no cheaper source of the first rows than the chunk itself.
-        const wanted = sampling === undefined ? 0 : chunkSampleRows(sampling, sampled)
+        const wanted = plan.wanted
         const sample =
           wanted > 0
             ? await this.readSample(
@@ -715,7 +713,7 @@ export class DuckDbEngine implements ProcessingEngine {
                 signal,
               )
             : undefined
-        sampled += sample?.rowCount ?? 0
+        plan.took(sample?.rowCount ?? 0)
         yield chunkOf(output.readAll(), rows, schema, firstRow, sample)
         firstRow += rows
       }

@@ -9,6 +9,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import {
+  SamplePlan,
   chunkSamplePrefixRows,
   chunkSampleRows,
   leadingCsvRecordsEnd,
@@ -43,6 +44,17 @@ describe('sample sizes', () => {
     expect(chunkSampleRows(s, 4950)).toBe(50)
     expect(chunkSampleRows(s, 5000)).toBe(0)
     expect(chunkSampleRows({ first: 10, later: 10, total: 4 }, 0)).toBe(4)
+  })
+  it('counts what was taken, chunk after chunk', () => {
+    const plan = new SamplePlan({ first: 10, later: 4, total: 16 })
+    const taken: number[] = []
+    for (const rows of [0, 7, 4, 4, 4]) {
+      taken.push(plan.wanted)
+      plan.took(rows)
+    }
+    expect(taken).toEqual([10, 10, 4, 4, 1])
+    expect(plan.done).toBe(true)
+    expect(new SamplePlan(undefined)).toMatchObject({ wanted: 0, done: true })
   })
   it('keeps a prefix long enough for any chunk', () => {
     expect(chunkSamplePrefixRows(s)).toBe(1000)
