@@ -18,6 +18,7 @@ import type { ColumnProtection } from '../protect/plan.js'
 import { recordFindings } from './findings.js'
 import { protectChunks, type IngestProtectOptions, type ProtectedChunks } from './protect-ingest.js'
 import { INGEST_SAMPLING, chunkSample } from './sampling.js'
+import { SamplePlan } from '../formats/chunk-sample.js'
 
 /** Input formats ingest reads. */
 export type IngestFormat = 'csv' | 'jsonl' | 'parquet'
@@ -169,6 +170,11 @@ export async function ingest(
   // Each chunk's sample is scanned as it arrives, while the engine converts the next one.
   const classifier =
     options.classify === false ? undefined : new TableClassifier(ctx.discovery, { overrides })
+  // Once every column is settled, later chunks are not sampled: their rows could change no
+  // classification, and each sample costs the engine a query.
+  const sampling =
+    classifier === undefined ? undefined : { ...INGEST_SAMPLING, enough: () => classifier.settled }
+  const samplePlan = new SamplePlan(sampling)
   let rows = 0
   let plaintextBytes = 0
   let protectedChunks: ProtectedChunks | undefined
@@ -183,9 +189,7 @@ export async function ingest(
         onProgress: (bytesRead: number) =>
           options.onProgress?.({ phase: 'ingest', done: bytesRead }),
         // Protected chunks are classified as stored, so they are sampled after protection.
-        ...(options.classify !== false && options.protect === undefined
-          ? { sample: INGEST_SAMPLING }
-          : {}),
+        ...(sampling !== undefined && options.protect === undefined ? { sample: sampling } : {}),
       },
     )
     let chunks: AsyncIterable<ParquetChunk> = converted
@@ -197,9 +201,9 @@ export async function ingest(
       throwIfAborted(options.signal)
       schema ??= chunk.schema
       // Classification samples rows while the plaintext chunk is still in memory: the
-      // first 1,000 of the input, then 100 from every later chunk (at most 5,000).
-      if (classifier !== undefined)
-        classifier.add(await chunkSample(ctx.engine, chunk, classifier.rowsAdded))
+      // first 1,000 of the input, then 100 from every later chunk (at most 5,000) until
+      // every column is settled.
+      if (classifier !== undefined) classifier.add(await chunkSample(ctx.engine, chunk, samplePlan))
       if (
         previous !== undefined &&
         mode !== 'overwrite' &&

@@ -10,7 +10,8 @@ import {
   type ColumnSample,
 } from '../discovery/classify-columns.js'
 import type { DiscoveryEngine } from '../discovery/discovery-engine.js'
-import { chunkSampleRows, type ChunkSampling } from '../formats/chunk-sample.js'
+import type { SamplePlan } from '../formats/chunk-sample.js'
+import { type ChunkSampling } from '../formats/chunk-sample.js'
 import type { DuckDbEngine } from '../formats/duckdb-engine.js'
 import type { ParquetChunk } from '../formats/engine.js'
 
@@ -84,19 +85,25 @@ export const INGEST_SAMPLING: ChunkSampling = {
 }
 
 /**
- * A converted chunk's rows for ingest's classification, given the rows sampled from earlier
- * chunks: the sample the engine read with the chunk when it has one, else the chunk's
- * leading rows read back from its Parquet (protected chunks, classified as stored).
+ * A converted chunk's rows for ingest's classification: the sample the engine read with
+ * the chunk when it has one, else (protected chunks, classified as stored) the chunk's
+ * leading rows read back from its Parquet, as many as `plan` still wants.
  */
 export async function chunkSample(
   engine: DuckDbEngine,
   chunk: ParquetChunk,
-  sampledSoFar: number,
+  plan: SamplePlan,
 ): Promise<Samples> {
-  const wanted = chunkSampleRows(INGEST_SAMPLING, sampledSoFar)
+  if (chunk.sample !== undefined) {
+    plan.took(chunk.sample.rowCount)
+    return addBatch(undefined, chunk.sample, chunk.firstRow)
+  }
+  const wanted = plan.wanted
   if (wanted === 0) return []
-  if (chunk.sample !== undefined) return addBatch(undefined, chunk.sample, chunk.firstRow)
-  return (await sampleParquet(engine, chunk.bytes, undefined, wanted, chunk.firstRow)) ?? []
+  const samples =
+    (await sampleParquet(engine, chunk.bytes, undefined, wanted, chunk.firstRow)) ?? []
+  plan.took(sampledRows(samples))
+  return samples
 }
 
 /** Classifies sampled columns with the lake's discovery engine. */

@@ -232,3 +232,62 @@ describe('samples read with the chunks', () => {
     )
   })
 })
+
+describe('a consumer that has seen enough', () => {
+  /**
+   * Converts `source`, counting the sample rows as a consumer would classify them, and says
+   * it has enough after `after` rows: later chunks must come without samples.
+   */
+  async function convertUntilEnough(
+    source: ConvertSource,
+    chunkBytes: number,
+    after: number,
+  ): Promise<ParquetChunk[]> {
+    let seen = 0
+    const sampling: ChunkSampling = {
+      first: 40,
+      later: 7,
+      total: 1000,
+      enough: () => seen >= after,
+    }
+    const chunks: ParquetChunk[] = []
+    for await (const c of engine.convertToParquet(source, { chunkBytes, sample: sampling })) {
+      seen += c.sample?.rowCount ?? 0
+      chunks.push(c)
+    }
+    return chunks
+  }
+
+  /** The rows each chunk's sample gave, in order. */
+  const sampleRows = (chunks: readonly ParquetChunk[]): number[] =>
+    chunks.map((c) => c.sample?.rowCount ?? 0)
+
+  it('CSV, JSONL and Parquet stop sampling once told, even for chunks read ahead', async () => {
+    const csv = path.join(tmp.dir, 'enough.csv')
+    generateCustomersCsv(csv, { rows: 3000, seed: 21 })
+    const jsonl = path.join(tmp.dir, 'enough.jsonl')
+    generateCustomersJsonl(jsonl, { rows: 1500, seed: 22 })
+    const files = (await convertAll(engine, { path: csv, format: 'csv' })).map((c) => c.bytes)
+    const pq = path.join(tmp.dir, 'enough.parquet')
+    await engine.writeOutput(iterate(files), { format: 'parquet', out: pq })
+    for (const [source, chunkBytes] of [
+      [{ path: csv, format: 'csv' }, 64 * 1024],
+      [{ path: jsonl, format: 'jsonl' }, 32 * 1024],
+      [{ path: pq, format: 'parquet' }, 16 * 1024],
+    ] as const) {
+      const chunks = await convertUntilEnough(source, chunkBytes, 54)
+      expect(chunks.length, source.format).toBeGreaterThan(5)
+      // 40 + 7 + 7 rows reach 54; the conversions already running when the consumer said so
+      // hand on their chunks without samples.
+      expect(sampleRows(chunks), source.format).toEqual([
+        40,
+        7,
+        7,
+        ...Array<number>(chunks.length - 3).fill(0),
+      ])
+      // A consumer that never has enough gets the whole plan.
+      const all = await convertUntilEnough(source, chunkBytes, Infinity)
+      expect(sampleRows(all).slice(0, 4), source.format).toEqual([40, 7, 7, 7])
+    }
+  })
+})
