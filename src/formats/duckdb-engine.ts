@@ -33,6 +33,7 @@ import {
   leadingCsvRecordsEnd,
   leadingJsonLinesEnd,
 } from './chunk-sample.js'
+import { parseCsvSample } from './csv-sample.js'
 import {
   countNewlines,
   findCsvIssue,
@@ -189,8 +190,15 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions = {}): Pro
 interface FixedColumns {
   readonly names: readonly string[]
   readonly types: readonly string[]
+  /** More read_csv arguments: the sniffed formats, and nothing else. */
   readonly extra: string
+  /** The sniffed date and timestamp formats that `extra` passes on, when any. */
+  readonly formats?: { readonly date?: string; readonly timestamp?: string }
 }
+
+/** Formats that read exactly what ISO 8601 text reads, as csv-sample.ts types it. */
+const ISO_DATE_FORMAT = '%Y-%m-%d'
+const ISO_TIMESTAMP_FORMAT = '%Y-%m-%d %H:%M:%S'
 
 /** The DuckDB implementation of {@link ProcessingEngine}. Create with {@link createDuckDbEngine}. */
 export class DuckDbEngine implements ProcessingEngine {
@@ -392,25 +400,41 @@ export class DuckDbEngine implements ProcessingEngine {
         )
         // Handled when finished; mark it so an early exit does not leave it unobserved.
         rows.catch(() => undefined)
-        // The sample is read right after the conversion, on the slot's connection, so it is
-        // ready when the chunk is handed on.
+        // The sample is typed in JS, or read by DuckDB on the slot's connection, right after
+        // the conversion, so it is ready when the chunk is handed on.
         let sample: CsvJob['sample']
         const prefixFile = slot.prefix
         if (sampling !== undefined && prefixFile !== undefined && !plan.done) {
-          prefixFile.truncate()
-          prefixFile.write(
-            chunk.subarray(0, leadingCsvRecordsEnd(chunk, chunkSamplePrefixRows(sampling), QUOTE)),
+          const prefix = chunk.subarray(
+            0,
+            leadingCsvRecordsEnd(chunk, chunkSamplePrefixRows(sampling), QUOTE),
           )
           const schema = schemaOf(columns)
           const limit = jobs === 0 ? sampling.first : sampling.later
-          const again = (n: number): Promise<RecordBatch> =>
-            this.readSample(
+          const kept = Buffer.from(prefix)
+          let written = false
+          const readByDuckDb = (n: number): Promise<RecordBatch> => {
+            if (!written) {
+              prefixFile.truncate()
+              prefixFile.write(kept)
+              written = true
+            }
+            return this.readSample(
               slot.conn,
               `SELECT * FROM ${readSql(prefixFile.path)}`,
               schema.columns,
               n,
               signal,
             )
+          }
+          // Typed in JS where the columns allow (csv-sample.ts), else read by DuckDB; either
+          // way it is handed on only once the conversion has accepted the chunk.
+          const typed = (n: number): RecordBatch | undefined =>
+            isoFormats(columns) ? parseCsvSample(kept, schema.columns, delim, QUOTE, n) : undefined
+          const again = (n: number): Promise<RecordBatch> => {
+            const batch = typed(n)
+            return batch === undefined ? readByDuckDb(n) : Promise.resolve(batch)
+          }
           const read = rows.then(() => again(limit))
           read.catch(() => undefined)
           sample = { read, limit, again }
@@ -480,13 +504,18 @@ export class DuckDbEngine implements ProcessingEngine {
     // Keep the sniffed date/timestamp formats: with auto_detect=false DuckDB would otherwise
     // expect ISO 8601 and reject the later chunks.
     let extra = ''
+    const formats: { date?: string; timestamp?: string } = {}
     const dateFormat = row?.[1]
     const tsFormat = row?.[2]
-    if (typeof dateFormat === 'string' && dateFormat !== '')
+    if (typeof dateFormat === 'string' && dateFormat !== '') {
       extra += `, dateformat=${quoteLiteral(dateFormat)}`
-    if (typeof tsFormat === 'string' && tsFormat !== '')
+      formats.date = dateFormat
+    }
+    if (typeof tsFormat === 'string' && tsFormat !== '') {
       extra += `, timestampformat=${quoteLiteral(tsFormat)}`
-    return { names, types, extra }
+      formats.timestamp = tsFormat
+    }
+    return { names, types, extra, formats }
   }
 
   private async *convertJsonl(
@@ -1097,6 +1126,17 @@ function schemaOf(fixed: FixedColumns): DatasetSchema {
       return { name, type: columnTypeOf(physicalType), physicalType, nullable: true }
     }),
   }
+}
+
+/**
+ * Whether the columns read dates and timestamps as ISO 8601 text (the formats are all that
+ * `extra` passes on).
+ */
+function isoFormats(fixed: FixedColumns): boolean {
+  return (
+    (fixed.formats?.date ?? ISO_DATE_FORMAT) === ISO_DATE_FORMAT &&
+    (fixed.formats?.timestamp ?? ISO_TIMESTAMP_FORMAT) === ISO_TIMESTAMP_FORMAT
+  )
 }
 
 function allVarchar(names: readonly string[]): FixedColumns {
