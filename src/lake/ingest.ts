@@ -17,7 +17,7 @@ import type { ParquetChunk } from '../formats/engine.js'
 import type { ColumnProtection } from '../protect/plan.js'
 import { recordFindings } from './findings.js'
 import { protectChunks, type IngestProtectOptions, type ProtectedChunks } from './protect-ingest.js'
-import { INGEST_SAMPLING, chunkSample } from './sampling.js'
+import { INGEST_SAMPLING, chunkSample, type Samples } from './sampling.js'
 import { SamplePlan } from '../formats/chunk-sample.js'
 
 /** Input formats ingest reads. */
@@ -203,7 +203,8 @@ export async function ingest(
       // Classification samples rows while the plaintext chunk is still in memory: the
       // first 1,000 of the input, then 100 from every later chunk (at most 5,000) until
       // every column is settled.
-      if (classifier !== undefined) classifier.add(await chunkSample(ctx.engine, chunk, samplePlan))
+      const sample =
+        classifier === undefined ? undefined : await chunkSample(ctx.engine, chunk, samplePlan)
       if (
         previous !== undefined &&
         mode !== 'overwrite' &&
@@ -228,11 +229,21 @@ export async function ingest(
           aad: fileAad({ datasetId: ds.id, version: newVersion, fileId }),
         })
         written.push(objectKey)
-        await ctx.store.put(
+        const put = ctx.store.put(
           objectKey,
           tap(ciphertext, hash, counter),
           options.signal === undefined ? {} : { signal: options.signal },
         )
+        // The sample is scanned while the chunk's write waits on the disk, not between
+        // chunks, where it would hold up the next conversion. The write is awaited first
+        // whatever happens, so its key material is not scrubbed while it still runs.
+        const scanned =
+          sample === undefined || classifier === undefined
+            ? undefined
+            : classifyLater(classifier, sample)
+        const [stored, classified] = await Promise.allSettled([put, scanned])
+        if (stored.status === 'rejected') throw stored.reason
+        if (classified.status === 'rejected') throw classified.reason
       } finally {
         dek.fill(0)
       }
@@ -311,4 +322,10 @@ export async function ingest(
   } finally {
     protectedChunks?.close()
   }
+}
+
+/** Adds a sample to the classifier on a later turn of the event loop. */
+async function classifyLater(classifier: TableClassifier, sample: Samples): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  classifier.add(sample)
 }
