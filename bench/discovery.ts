@@ -175,16 +175,27 @@ export async function run(): Promise<void> {
     await lake.ingest(csv, { dataset: 'bench.customers', classify })
     await lake.close()
   }
-  // Alternated, best of four each: a slow spell of the machine then costs both sides alike.
-  let without = Infinity
-  let withClassify = Infinity
-  for (let round = 0; round < 4; round++) {
-    without = Math.min(without, await best(1, ingest(false)))
-    withClassify = Math.min(withClassify, await best(1, ingest(true)))
+  // Alternated, six runs each: a slow spell of the machine then costs both sides alike.
+  // One untimed ingest of each kind first: the process's first ingest pays for JIT
+  // compilation (measured 1.65 s against 1.2–1.4 s after it).
+  await ingest(false)()
+  await ingest(true)()
+  const withoutRuns: number[] = []
+  const withRuns: number[] = []
+  for (let round = 0; round < 6; round++) {
+    withoutRuns.push(await best(1, ingest(false)))
+    withRuns.push(await best(1, ingest(true)))
   }
-  const ratio = withClassify / without
+  // The goal's figure is the median of the six ratios of runs made one after the other: a
+  // single lucky run of either side moves the ratio of the bests by up to 15% (measured:
+  // 1.23 and 1.10 from runs whose paired medians were 1.065 and 1.077).
+  const pairs = withRuns.map((w, k) => w / (withoutRuns[k] as number)).sort((a, b) => a - b)
+  const ratio = ((pairs[2] as number) + (pairs[3] as number)) / 2
+  const without = Math.min(...withoutRuns)
+  const withClassify = Math.min(...withRuns)
+  const listMs = (runs: number[]) => runs.map((r) => r.toFixed(0)).join(', ')
   console.log(
-    `ingest 1M rows: with classification ${withClassify.toFixed(0)} ms, without ${without.toFixed(0)} ms (+${((ratio - 1) * 100).toFixed(1)}%)`,
+    `ingest 1M rows: with classification ${listMs(withRuns)} ms; without ${listMs(withoutRuns)} ms; best of each ${withClassify.toFixed(0)} / ${without.toFixed(0)} = ${(withClassify / without).toFixed(3)}; median paired ratio ${ratio.toFixed(3)} (+${((ratio - 1) * 100).toFixed(1)}%)`,
   )
   report({
     name: 'discovery-table',
