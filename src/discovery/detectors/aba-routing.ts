@@ -7,7 +7,7 @@
 import type { Detector } from '../detector.js'
 import { createPatternDetector } from './pattern-detector.js'
 
-const ABA_RE = /(?<![\d-])\d{4}-?\d{4}-?\d(?![\d-]?\d)/g
+const ABA_RE = /(?<![\d+-])\d{4}-?\d{4}-?\d(?![\d-]?\d)/g
 
 /** True when `digits` is a well-formed ABA routing number. */
 export function abaValid(digits: string): boolean {

@@ -5,7 +5,7 @@
 import type { Detector } from '../detector.js'
 import { createPatternDetector } from './pattern-detector.js'
 
-const ABN_RE = /(?<![\d-])\d{2}( ?)\d{3}\1\d{3}\1\d{3}(?![-]?\d)/g
+const ABN_RE = /(?<![\d+-])\d{2}( ?)\d{3}\1\d{3}\1\d{3}(?![-]?\d)/g
 const WEIGHTS = [10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19]
 
 /** True when eleven digits are a valid ABN. */

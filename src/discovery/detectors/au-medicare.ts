@@ -7,7 +7,7 @@ import type { Detector } from '../detector.js'
 import { weightedSum } from './checksums.js'
 import { createPatternDetector } from './pattern-detector.js'
 
-const MEDICARE_RE = /(?<![\d-])[2-6]\d{3}( ?)\d{5}\1\d(?![-]?\d)/g
+const MEDICARE_RE = /(?<![\d+-])[2-6]\d{3}( ?)\d{5}\1\d(?![-]?\d)/g
 const WEIGHTS = [1, 3, 7, 9, 1, 3, 7, 9]
 
 /** True when ten digits are a valid Medicare number. */

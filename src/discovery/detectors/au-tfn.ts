@@ -7,7 +7,7 @@ import type { Detector } from '../detector.js'
 import { weightedSum } from './checksums.js'
 import { createPatternDetector, hasContext } from './pattern-detector.js'
 
-const TFN_RE = /(?<![\d-])\d{3}([ -]?)\d{3}\1\d{3}(?![-]?\d)/g
+const TFN_RE = /(?<![\d+-])\d{3}([ -]?)\d{3}\1\d{3}(?![-]?\d)/g
 const WEIGHTS = [1, 4, 3, 7, 5, 8, 6, 9, 10]
 const CONTEXT = ['tfn', 'tax file', 'tax file number', 'ato']
 

@@ -6,7 +6,7 @@ import type { Detector } from '../detector.js'
 import { luhnValid } from './credit-card.js'
 import { createPatternDetector } from './pattern-detector.js'
 
-const SIN_RE = /(?<![\d-])\d{3}([ -]?)\d{3}\1\d{3}(?![-]?\d)/g
+const SIN_RE = /(?<![\d+-])\d{3}([ -]?)\d{3}\1\d{3}(?![-]?\d)/g
 
 /** True when nine digits are a valid SIN. */
 export function sinValid(digits: string): boolean {

@@ -8,7 +8,7 @@ import type { Detector } from '../detector.js'
 import { createPatternDetector } from './pattern-detector.js'
 import { TEST_CARD_NUMBERS, TEST_VALUE_SCORE } from './test-values.js'
 
-const CARD_RE = /(?<![\d-])\d(?:[ -]?\d){11,18}(?![\d])/g
+const CARD_RE = /(?<![\d+-])\d(?:[ -]?\d){11,18}(?![\d])/g
 
 /** Luhn mod-10 check over a digit string (the project's one implementation). */
 export { luhnValid }

@@ -7,7 +7,7 @@
 import type { Detector } from '../detector.js'
 import { createPatternDetector } from './pattern-detector.js'
 
-const TAX_ID_RE = /(?<![\d-])[1-9]\d(?: ?\d{3}){3}(?![-]?\d)/g
+const TAX_ID_RE = /(?<![\d+-])[1-9]\d(?: ?\d{3}){3}(?![-]?\d)/g
 
 /** ISO 7064 MOD 11,10 check digit of a digit string. */
 export function iso7064Mod1110(digits: string): number {

@@ -302,6 +302,18 @@ describe('ABA routing number', () => {
   })
 })
 
+describe('digits after a plus sign (an international phone number)', () => {
+  it.each([
+    ['ssn', usSsnDetector, '123456789'],
+    ['nhs', ukNhsDetector, '9434765919'],
+    ['routing', abaRoutingDetector, '021000021'],
+    ['card', creditCardDetector, '4539578763621486'],
+  ] as const)('%s: finds nothing', (word, d, v) => {
+    expect(found(d, `${word} +${v}.`)).toEqual([])
+    expect(found(d, `${word} ${v}.`)).toEqual([v])
+  })
+})
+
 describe('VIN', () => {
   it.each(['1M8GDM9AXKP042788', '1HGCM82633A004352'])('finds %s', (v) =>
     expect(found(vinDetector, `vin ${v}.`)).toEqual([v]),

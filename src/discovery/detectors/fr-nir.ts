@@ -8,7 +8,7 @@ import type { Detector } from '../detector.js'
 import { createPatternDetector } from './pattern-detector.js'
 
 const NIR_RE =
-  /(?<![\w-])[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w-])/gi
+  /(?<![\w+-])[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w-])/gi
 
 /** True when a compact 15-character NIR has the right key. */
 export function nirValid(value: string): boolean {

@@ -6,7 +6,7 @@ import type { Detector } from '../detector.js'
 import { verhoeffValid } from './checksums.js'
 import { createPatternDetector } from './pattern-detector.js'
 
-const AADHAAR_RE = /(?<![\d-])[2-9]\d{3}([ -]?)\d{4}\1\d{4}(?![-]?\d)/g
+const AADHAAR_RE = /(?<![\d+-])[2-9]\d{3}([ -]?)\d{4}\1\d{4}(?![-]?\d)/g
 
 /** True when twelve digits are a valid Aadhaar number. */
 export function aadhaarValid(digits: string): boolean {

@@ -207,6 +207,35 @@ describe.each(CASES)('$name', ({ detector, check, valid, invalid, wrap }) => {
   }
 })
 
+describe('digits after a plus sign', () => {
+  // `+447700900504` is an international phone number, though its twelve digits pass the
+  // Aadhaar checksum: digit identifiers are never written after a plus sign.
+  const digitIds = CASES.filter((c) =>
+    [
+      'US ITIN',
+      'US passport',
+      'NPI',
+      'CA SIN',
+      'DE tax id',
+      'FR NIR',
+      'IN Aadhaar',
+      'AU TFN',
+      'AU ABN',
+      'AU Medicare',
+    ].includes(c.name),
+  )
+  it.each(digitIds)('$name: not an identifier', ({ detector, valid, wrap }) => {
+    for (const v of valid.filter((x) => /^\d/.test(x))) {
+      expect(found(detector, wrap(`+${v}`)), v).toEqual([])
+      expect(found(detector, wrap(v)), v).toEqual([v])
+    }
+  })
+  it('the phone number of the example is found as one, and not as an Aadhaar number', () => {
+    expect(aadhaarValid('447700900504')).toBe(true)
+    expect(found(inAadhaarDetector, 'call +447700900504 (aadhaar desk)')).toEqual([])
+  })
+})
+
 describe('context-required detectors', () => {
   it.each([
     [usPassportDetector, 'ref 912345678 today'],

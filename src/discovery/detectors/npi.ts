@@ -7,7 +7,7 @@ import type { Detector } from '../detector.js'
 import { luhnValid } from './credit-card.js'
 import { createPatternDetector } from './pattern-detector.js'
 
-const NPI_RE = /(?<![\d-])[12]\d{9}(?![-]?\d)/g
+const NPI_RE = /(?<![\d+-])[12]\d{9}(?![-]?\d)/g
 
 /** True when ten digits are a valid NPI. */
 export function npiValid(digits: string): boolean {

@@ -6,7 +6,7 @@
 import type { Detector } from '../detector.js'
 import { createPatternDetector } from './pattern-detector.js'
 
-const NHS_RE = /(?<![\d-])\d{3}([ -]?)\d{3}\1\d{4}(?![\d-]?\d)/g
+const NHS_RE = /(?<![\d+-])\d{3}([ -]?)\d{3}\1\d{4}(?![\d-]?\d)/g
 
 /** NHS Digital's modulus 11 check over ten digits. */
 export function nhsValid(digits: string): boolean {

@@ -5,7 +5,7 @@
 import type { Detector } from '../detector.js'
 import { createPatternDetector } from './pattern-detector.js'
 
-const ITIN_RE = /(?<![\d-])9\d{2}([- ]?)\d{2}\1\d{4}(?![-]?\d)/g
+const ITIN_RE = /(?<![\d+-])9\d{2}([- ]?)\d{2}\1\d{4}(?![-]?\d)/g
 
 /** True when nine digits are in an ITIN range. */
 export function itinValid(digits: string): boolean {

@@ -5,7 +5,7 @@
 import type { Detector } from '../detector.js'
 import { createPatternDetector, hasContext } from './pattern-detector.js'
 
-const PASSPORT_RE = /(?<![\w-])(?:[A-Z]\d{8}|\d{9})(?![\w-])/g
+const PASSPORT_RE = /(?<![\w+-])(?:[A-Z]\d{8}|\d{9})(?![\w-])/g
 const CONTEXT = ['passport', 'passport number', 'passport no', 'travel document']
 
 /** Detects US passport numbers near a context word; score 0.6. */

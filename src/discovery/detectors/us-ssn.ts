@@ -6,7 +6,7 @@
 import type { Detector } from '../detector.js'
 import { createPatternDetector } from './pattern-detector.js'
 
-const SSN_RE = /(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d-]?\d)/g
+const SSN_RE = /(?<![\d+-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d-]?\d)/g
 
 /** True when area, group and serial are all assignable. */
 export function ssnValid(area: string, group: string, serial: string): boolean {
