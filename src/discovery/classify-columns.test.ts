@@ -105,24 +105,6 @@ describe('settling early', () => {
     expect(all).toMatchObject({ entityType: 'EMAIL_ADDRESS', sampled: 1000, share: 0.7 })
   })
 
-  it('says the table is settled only when every column is', () => {
-    const table = new TableClassifier(registry)
-    expect(table.settled).toBe(false)
-    const chunk = (from: number, n: number, second: (i: number) => string | null) => [
-      { name: 'a', values: Array.from({ length: n }, (_, i) => email(from + i)) },
-      { name: 'b', values: Array.from({ length: n }, (_, i) => second(from + i)) },
-    ]
-    // Column b is empty so far: it may still hold something, so the table is not settled.
-    table.add(chunk(0, 300, () => null))
-    expect(table.settled).toBe(false)
-    table.add(chunk(300, 199, noise))
-    expect(table.settled).toBe(false)
-    // The 200th value of b settles it (no type near 2%), at once, not with the next value.
-    table.add(chunk(499, 1, noise))
-    expect(table.settled).toBe(true)
-    expect(new TableClassifier(registry, { exhaustive: true }).settled).toBe(false)
-  })
-
   it('scans on while the runner-up is close', () => {
     // 65% e-mail addresses, 35% IP addresses: a leader, but only 30 points ahead.
     const values = Array.from({ length: 1000 }, (_, i) =>

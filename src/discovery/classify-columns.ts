@@ -253,14 +253,6 @@ export class TableClassifier {
     })
   }
 
-  /**
-   * Whether every column is settled, so more rows would change no classification: ingest
-   * then stops asking the engine for samples. False before any column is added.
-   */
-  get settled(): boolean {
-    return this.columns.length > 0 && this.columns.every((c) => c.settled)
-  }
-
   /** Rows added so far (values of the first column). */
   get rowsAdded(): number {
     return this.columns[0]?.values.length ?? 0
@@ -319,14 +311,12 @@ class ColumnScan {
       this.rows.push(sample.rows?.[index] ?? first + index)
     }
     for (let i = first; i < this.values.length && !this.done; i++) {
+      if (this.options.exhaustive !== true && settled(this.tallies, this.sampled)) {
+        this.done = true
+        break
+      }
       this.tally(this.values[i] as CellValue, this.rows[i] as number)
-      if (this.options.exhaustive !== true && settled(this.tallies, this.sampled)) this.done = true
     }
-  }
-
-  /** Whether more values could no longer change the column's classification. */
-  get settled(): boolean {
-    return this.done
   }
 
   private tally(v: CellValue, row: number): void {

@@ -15,12 +15,6 @@ export interface ChunkSampling {
   readonly later: number
   /** Rows over all chunks together. */
   readonly total: number
-  /**
-   * Asked before each chunk's sample is read: true means the consumer has seen enough (a
-   * classifier whose every column is settled) and no later chunk is sampled. Once true it
-   * must stay true: the engine and the consumer may ask at different times.
-   */
-  readonly enough?: () => boolean
 }
 
 /** Rows to sample from the next chunk, given the rows already sampled from earlier ones. */
@@ -38,16 +32,12 @@ export class SamplePlan {
 
   /** Rows to sample from the next chunk that has rows (0: none). */
   get wanted(): number {
-    return this.done ? 0 : chunkSampleRows(this.sampling as ChunkSampling, this.#sampled)
+    return this.sampling === undefined ? 0 : chunkSampleRows(this.sampling, this.#sampled)
   }
 
-  /**
-   * Whether sampling is over: every row the plan asks for has been sampled, none is asked
-   * for, or the consumer has said it has enough.
-   */
+  /** Whether every row the plan asks for has been sampled (or none is asked for). */
   get done(): boolean {
-    const sampling = this.sampling
-    return sampling === undefined || this.#sampled >= sampling.total || sampling.enough?.() === true
+    return this.sampling === undefined || this.#sampled >= this.sampling.total
   }
 
   /** Counts the rows of a chunk's sample. */

@@ -167,14 +167,12 @@ export async function ingest(
   const newFiles: Omit<FileRecord, 'createdAt'>[] = []
   let schema: DatasetSchema | undefined
   const overrides = ctx.config.discovery.overrides[formatDatasetName(ds)] ?? {}
-  // Each chunk's sample is scanned as it arrives, while the engine converts the next one.
-  const classifier =
-    options.classify === false ? undefined : new TableClassifier(ctx.discovery, { overrides })
-  // Once every column is settled, later chunks are not sampled: their rows could change no
-  // classification, and each sample costs the engine a query.
-  const sampling =
-    classifier === undefined ? undefined : { ...INGEST_SAMPLING, enough: () => classifier.settled }
-  const samplePlan = new SamplePlan(sampling)
+  const classify = options.classify !== false
+  // The samples are kept as chunks arrive and scanned after the last one: the main thread
+  // feeds the conversion, and scanning between chunks held it up by about twice the
+  // scan's own CPU time (measured; see docs/benchmarks.md).
+  const samples: Samples[] = []
+  const samplePlan = new SamplePlan(classify ? INGEST_SAMPLING : undefined)
   let rows = 0
   let plaintextBytes = 0
   let protectedChunks: ProtectedChunks | undefined
@@ -189,7 +187,7 @@ export async function ingest(
         onProgress: (bytesRead: number) =>
           options.onProgress?.({ phase: 'ingest', done: bytesRead }),
         // Protected chunks are classified as stored, so they are sampled after protection.
-        ...(sampling !== undefined && options.protect === undefined ? { sample: sampling } : {}),
+        ...(classify && options.protect === undefined ? { sample: INGEST_SAMPLING } : {}),
       },
     )
     let chunks: AsyncIterable<ParquetChunk> = converted
@@ -201,10 +199,8 @@ export async function ingest(
       throwIfAborted(options.signal)
       schema ??= chunk.schema
       // Classification samples rows while the plaintext chunk is still in memory: the
-      // first 1,000 of the input, then 100 from every later chunk (at most 5,000) until
-      // every column is settled.
-      const sample =
-        classifier === undefined ? undefined : await chunkSample(ctx.engine, chunk, samplePlan)
+      // first 1,000 of the input, then 100 from every later chunk (at most 5,000).
+      if (classify) samples.push(await chunkSample(ctx.engine, chunk, samplePlan))
       if (
         previous !== undefined &&
         mode !== 'overwrite' &&
@@ -229,21 +225,11 @@ export async function ingest(
           aad: fileAad({ datasetId: ds.id, version: newVersion, fileId }),
         })
         written.push(objectKey)
-        const put = ctx.store.put(
+        await ctx.store.put(
           objectKey,
           tap(ciphertext, hash, counter),
           options.signal === undefined ? {} : { signal: options.signal },
         )
-        // The sample is scanned while the chunk's write waits on the disk, not between
-        // chunks, where it would hold up the next conversion. The write is awaited first
-        // whatever happens, so its key material is not scrubbed while it still runs.
-        const scanned =
-          sample === undefined || classifier === undefined
-            ? undefined
-            : classifyLater(classifier, sample)
-        const [stored, classified] = await Promise.allSettled([put, scanned])
-        if (stored.status === 'rejected') throw stored.reason
-        if (classified.status === 'rejected') throw classified.reason
       } finally {
         dek.fill(0)
       }
@@ -278,6 +264,10 @@ export async function ingest(
           details: { column: options.subjectColumn },
         },
       )
+    // Classified before the commit, so no version is committed without its findings.
+    const classifier = classify ? new TableClassifier(ctx.discovery, { overrides }) : undefined
+    for (const sample of samples) classifier?.add(sample)
+    const classifications = classifier?.finish() ?? []
     throwIfAborted(options.signal)
     const keptFileIds = previous !== undefined && mode !== 'overwrite' ? previous.fileIds : []
     const committed = await ctx.catalog.commitVersion({
@@ -289,7 +279,6 @@ export async function ingest(
       keptFileIds,
       rowCount: rows + (previous !== undefined && mode !== 'overwrite' ? previous.rowCount : 0),
     })
-    const classifications = classifier?.finish() ?? []
     // Without classification nothing was scanned: recording an empty scan would claim
     // the version is clean.
     if (classifier !== undefined)
@@ -322,10 +311,4 @@ export async function ingest(
   } finally {
     protectedChunks?.close()
   }
-}
-
-/** Adds a sample to the classifier on a later turn of the event loop. */
-async function classifyLater(classifier: TableClassifier, sample: Samples): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(resolve))
-  classifier.add(sample)
 }
