@@ -16,6 +16,7 @@ import {
   leadingJsonLinesEnd,
   type ChunkSampling,
 } from '../../src/formats/chunk-sample.js'
+import { firstRecordEnd } from '../../src/formats/csv-scan.js'
 import { createDuckDbEngine } from '../../src/formats/duckdb-engine.js'
 import type { DuckDbEngine } from '../../src/formats/duckdb-engine.js'
 import type { ConvertSource, ParquetChunk } from '../../src/formats/engine.js'
@@ -72,6 +73,29 @@ describe('leading records', () => {
     expect(leadingCsvRecordsEnd(csv, 9, QUOTE)).toBe(csv.length)
     expect(leadingCsvRecordsEnd(bytes('a,b'), 1, QUOTE)).toBe(3)
     expect(leadingCsvRecordsEnd(csv, 0, QUOTE)).toBe(0)
+  })
+  it('property: ends where reading record after record from the start ends', () => {
+    // The reference reads each record with firstRecordEnd, from the record's own start.
+    const reference = (buf: Buffer, records: number): number => {
+      let pos = 0
+      for (let i = 0; i < records && pos < buf.length; i++) {
+        const end = firstRecordEnd(buf, pos, buf.length, QUOTE)
+        if (end === -1) return buf.length
+        pos = end
+      }
+      return pos
+    }
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r', 'é'), maxLength: 80 }),
+        fc.integer({ min: 0, max: 12 }),
+        (text, records) => {
+          const buf = bytes(text)
+          expect(leadingCsvRecordsEnd(buf, records, QUOTE)).toBe(reference(buf, records))
+        },
+      ),
+      { numRuns: 2000 },
+    )
   })
   it('counts JSON lines without the blank ones', () => {
     const jl = bytes('{"a":1}\n\n  \r\n{"a":2}\n{"a":3}')
