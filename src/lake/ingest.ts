@@ -13,12 +13,12 @@ import { TableClassifier, type ColumnFinding } from '../discovery/classify-colum
 import { once, prefetch, sha256, tap } from '../lib/streams.js'
 import { throwIfAborted, type LakeContext, type OperationOptions } from './context.js'
 import { objectKeyFor } from './datasets.js'
+import { SamplePlan } from '../formats/chunk-sample.js'
 import type { ParquetChunk } from '../formats/engine.js'
 import type { ColumnProtection } from '../protect/plan.js'
 import { recordFindings } from './findings.js'
 import { protectChunks, type IngestProtectOptions, type ProtectedChunks } from './protect-ingest.js'
 import { INGEST_SAMPLING, chunkSample, type Samples } from './sampling.js'
-import { SamplePlan } from '../formats/chunk-sample.js'
 
 /** Input formats ingest reads. */
 export type IngestFormat = 'csv' | 'jsonl' | 'parquet'
@@ -264,7 +264,7 @@ export async function ingest(
           details: { column: options.subjectColumn },
         },
       )
-    // Classified before the commit, so no version is committed without its findings.
+    // Classified before the commit: a failure here leaves no version behind.
     const classifier = classify ? new TableClassifier(ctx.discovery, { overrides }) : undefined
     for (const sample of samples) classifier?.add(sample)
     const classifications = classifier?.finish() ?? []

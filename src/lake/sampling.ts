@@ -10,8 +10,7 @@ import {
   type ColumnSample,
 } from '../discovery/classify-columns.js'
 import type { DiscoveryEngine } from '../discovery/discovery-engine.js'
-import type { SamplePlan } from '../formats/chunk-sample.js'
-import { type ChunkSampling } from '../formats/chunk-sample.js'
+import type { ChunkSampling, SamplePlan } from '../formats/chunk-sample.js'
 import type { DuckDbEngine } from '../formats/duckdb-engine.js'
 import type { ParquetChunk } from '../formats/engine.js'
 
