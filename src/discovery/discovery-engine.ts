@@ -109,22 +109,26 @@ export function createDiscoveryEngine(
   let lastColumn: string | undefined
   let lastPrefix = ''
 
+  // One function for every call, not a closure made per call: scan runs once per line of a
+  // document and once per sampled cell.
+  const run = (t: string, context: ScanContext): Span[] => {
+    const min = config.minConfidence
+    const withTests = context.includeTestValues === true
+    const spans = scanText(t, registry, {
+      minScore: withTests ? Math.min(min, TEST_VALUE_SCORE) : min,
+      extra: customSpans(t),
+      filter,
+      resolve: context.allCandidates !== true,
+    })
+    return withTests ? spans.filter((s) => s.score >= min || s.testValue === true) : spans
+  }
+
   return {
     config,
     registry,
     scan(text: string, context: ScanContext = {}): Span[] {
-      const min = config.minConfidence
-      const withTests = context.includeTestValues === true
-      const run = (t: string): Span[] => {
-        const spans = scanText(t, registry, {
-          minScore: withTests ? Math.min(min, TEST_VALUE_SCORE) : min,
-          extra: customSpans(t),
-          filter,
-          resolve: context.allCandidates !== true,
-        })
-        return withTests ? spans.filter((s) => s.score >= min || s.testValue === true) : spans
-      }
-      if (context.columnName === undefined || context.columnName.length === 0) return run(text)
+      if (context.columnName === undefined || context.columnName.length === 0)
+        return run(text, context)
       // The column's words go in front as context; spans inside them are dropped and the
       // rest shifted back, so offsets stay those of the value.
       // Column classification scans thousands of values of one column in a row.
@@ -133,7 +137,7 @@ export function createDiscoveryEngine(
         lastPrefix = `${humanize(context.columnName)}: `
       }
       const prefix = lastPrefix
-      const spans = run(prefix + text)
+      const spans = run(prefix + text, context)
       const out: Span[] = []
       for (const s of spans) {
         if (s.start < prefix.length) continue
