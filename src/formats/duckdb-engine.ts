@@ -190,9 +190,7 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions = {}): Pro
 interface FixedColumns {
   readonly names: readonly string[]
   readonly types: readonly string[]
-  /** More read_csv arguments: the sniffed formats, and nothing else. */
-  readonly extra: string
-  /** The sniffed date and timestamp formats that `extra` passes on, when any. */
+  /** The sniffed date and timestamp formats, when any (see {@link formatArgs}). */
   readonly formats?: { readonly date?: string; readonly timestamp?: string }
 }
 
@@ -311,6 +309,14 @@ export class DuckDbEngine implements ProcessingEngine {
       // Finishes the oldest conversion: errors and chunks come out in input order.
       const finish = async (): Promise<ParquetChunk | undefined> => {
         const job = inflight.shift() as CsvJob
+        try {
+          return await finishJob(job)
+        } finally {
+          // The copied leading records are plaintext: gone once the sample is taken.
+          job.sample?.scrub()
+        }
+      }
+      const finishJob = async (job: CsvJob): Promise<ParquetChunk | undefined> => {
         let rows: number
         try {
           rows = await job.rows
@@ -392,7 +398,7 @@ export class DuckDbEngine implements ProcessingEngine {
         }
         const columns = fixed
         const readSql = (file: string): string =>
-          `read_csv(${quoteLiteral(file)}, header=false, auto_detect=false, columns=${columnsStruct(columns.names, columns.types)}, delim=${quoteLiteral(String.fromCharCode(delim))}, quote='"', escape='"', strict_mode=true, null_padding=false, allow_quoted_nulls=false, encoding='utf-8', max_line_size=${maxLine}${newLine}${columns.extra})`
+          `read_csv(${quoteLiteral(file)}, header=false, auto_detect=false, columns=${columnsStruct(columns.names, columns.types)}, delim=${quoteLiteral(String.fromCharCode(delim))}, quote='"', escape='"', strict_mode=true, null_padding=false, allow_quoted_nulls=false, encoding='utf-8', max_line_size=${maxLine}${newLine}${formatArgs(columns)})`
         const rows = this.copyToParquet(
           slot.conn,
           `SELECT * FROM ${readSql(slot.input.path)}`,
@@ -437,7 +443,7 @@ export class DuckDbEngine implements ProcessingEngine {
           }
           const read = rows.then(() => again(limit))
           read.catch(() => undefined)
-          sample = { read, limit, again }
+          sample = { read, limit, again, scrub: () => kept.fill(0) }
         }
         jobs += 1
         inflight.push({ slot, rows, fixed, ...(sample === undefined ? {} : { sample }) })
@@ -461,6 +467,7 @@ export class DuckDbEngine implements ProcessingEngine {
       await Promise.allSettled(
         inflight.flatMap((j) => (j.sample === undefined ? [j.rows] : [j.rows, j.sample.read])),
       )
+      for (const j of inflight) j.sample?.scrub()
       for (const sl of slots) {
         sl.input.close()
         sl.output.close()
@@ -503,19 +510,12 @@ export class DuckDbEngine implements ProcessingEngine {
     })
     // Keep the sniffed date/timestamp formats: with auto_detect=false DuckDB would otherwise
     // expect ISO 8601 and reject the later chunks.
-    let extra = ''
     const formats: { date?: string; timestamp?: string } = {}
     const dateFormat = row?.[1]
     const tsFormat = row?.[2]
-    if (typeof dateFormat === 'string' && dateFormat !== '') {
-      extra += `, dateformat=${quoteLiteral(dateFormat)}`
-      formats.date = dateFormat
-    }
-    if (typeof tsFormat === 'string' && tsFormat !== '') {
-      extra += `, timestampformat=${quoteLiteral(tsFormat)}`
-      formats.timestamp = tsFormat
-    }
-    return { names, types, extra, formats }
+    if (typeof dateFormat === 'string' && dateFormat !== '') formats.date = dateFormat
+    if (typeof tsFormat === 'string' && tsFormat !== '') formats.timestamp = tsFormat
+    return { names, types, formats }
   }
 
   private async *convertJsonl(
@@ -632,7 +632,7 @@ export class DuckDbEngine implements ProcessingEngine {
     validateColumnNames(names)
     // Structs, lists and odd types are kept as JSON text rather than building nested SQL.
     types = types.map((t) => (allText || !isSimpleType(t) ? 'VARCHAR' : t))
-    return { names, types, extra: '' }
+    return { names, types }
   }
 
   private async checkJsonKeys(
@@ -1097,6 +1097,8 @@ interface CsvJob {
     readonly limit: number
     /** Reads the first `n` rows again (`n` up to the length of the prefix). */
     readonly again: (n: number) => Promise<RecordBatch>
+    /** Zeroes the copy of the chunk's leading records (plaintext) once they are read. */
+    readonly scrub: () => void
   }
 }
 
@@ -1128,10 +1130,17 @@ function schemaOf(fixed: FixedColumns): DatasetSchema {
   }
 }
 
-/**
- * Whether the columns read dates and timestamps as ISO 8601 text (the formats are all that
- * `extra` passes on).
- */
+/** The read_csv arguments that keep the sniffed date and timestamp formats. */
+function formatArgs(fixed: FixedColumns): string {
+  const date = fixed.formats?.date
+  const timestamp = fixed.formats?.timestamp
+  return (
+    (date === undefined ? '' : `, dateformat=${quoteLiteral(date)}`) +
+    (timestamp === undefined ? '' : `, timestampformat=${quoteLiteral(timestamp)}`)
+  )
+}
+
+/** Whether the columns read dates and timestamps as ISO 8601 text (or hold none). */
 function isoFormats(fixed: FixedColumns): boolean {
   return (
     (fixed.formats?.date ?? ISO_DATE_FORMAT) === ISO_DATE_FORMAT &&
@@ -1140,7 +1149,7 @@ function isoFormats(fixed: FixedColumns): boolean {
 }
 
 function allVarchar(names: readonly string[]): FixedColumns {
-  return { names, types: names.map(() => 'VARCHAR'), extra: '' }
+  return { names, types: names.map(() => 'VARCHAR') }
 }
 
 async function describe(conn: DuckDBConnection, select: string): Promise<ColumnSchema[]> {
