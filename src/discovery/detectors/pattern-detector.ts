@@ -430,17 +430,18 @@ const KEYWORD_TEST_MAX = 4096
 export class Keywords {
   /** The list's bit in the shared keyword scan, or 0 when the list keeps its own test. */
   readonly #bit: number
-  /** The list's test, or undefined for a single keyword. */
+  /** The list's own test when the shared scan cannot answer for it (a single keyword: none). */
   readonly #re: RegExp | undefined
-  /** The one keyword, found with `includes` (cheaper than a regex call). */
+  /** The one keyword of such a list, found with `includes` (cheaper than a regex call). */
   readonly #word: string | undefined
   #lower: string | undefined = undefined
   #found = false
 
   constructor(keywords: readonly string[]) {
     this.#bit = registerKeywords(keywords)
-    this.#word = keywords.length === 1 ? keywords[0] : undefined
-    this.#re = this.#word === undefined ? keywordPattern(keywords) : undefined
+    const own = this.#bit === 0
+    this.#word = own && keywords.length === 1 ? keywords[0] : undefined
+    this.#re = own && this.#word === undefined ? keywordPattern(keywords) : undefined
   }
 
   /** True when the lower-cased text contains one of the keywords (see {@link mentions}). */
