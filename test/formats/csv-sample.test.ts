@@ -3,9 +3,6 @@
  * and must decline (undefined) any shape it does not type exactly, so the engine reads the
  * sample itself.
  */
-import { writeFileSync } from 'node:fs'
-import * as path from 'node:path'
-
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -32,8 +29,7 @@ const bytes = (s: string): Buffer => Buffer.from(s, 'utf8')
 async function stored(
   csv: string,
 ): Promise<{ columns: readonly ColumnSchema[]; rows: unknown[][] }> {
-  const p = path.join(tmp.dir, 'sample.csv')
-  writeFileSync(p, csv)
+  const p = tmp.file('sample.csv', csv)
   const chunks = await convertAll(engine, { path: p, format: 'csv' })
   const columns = chunks[0]?.schema.columns ?? []
   return {
